@@ -1,0 +1,81 @@
+"""`ketakb validate`, `ketakb rules` and `ketakb schema`: the commands curators and CI run."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ketakb.cli.app import app
+from ketakb.cli.options import DebugOption, KbOption, resolve_kb
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def _default_format() -> ReportFormat:
+    return ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
+
+
+@app.command()
+def validate(
+    path: Annotated[Optional[Path], typer.Argument(
+        help="KB folder to check (same as --kb).", show_default=False)] = None,
+    kb: KbOption = None,
+    sources_dir: Annotated[Optional[Path], typer.Option(
+        "--sources-dir", help="Folder of archived source texts; every quote is checked in it.",
+        show_default=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the run too.")] = False,
+    output: Annotated[Optional[ReportFormat], typer.Option(
+        "--format", "-f", help="text, json or github [default: github when GITHUB_ACTIONS is "
+        "set, else text]", show_default=False)] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check every record, alone and against each other. Exit 0 clean, 1 problems, 2 usage."""
+    from ketakb.reporters import REPORTERS
+    from ketakb.validation import validate_kb
+
+    root = resolve_kb(path or kb)
+    if sources_dir is not None and not sources_dir.is_dir():
+        raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
+    report = validate_kb(root, sources_dir=sources_dir, debug=debug)
+    REPORTERS[(output or _default_format()).value](report, sys.stdout)
+    raise typer.Exit(0 if report.ok(strict) else 1)
+
+
+@app.command()
+def rules() -> None:
+    """List the rule codes validate reports, with their severity."""
+    from ketakb.findings import RULES
+
+    for rule in RULES.values():
+        sys.stdout.write(f"{rule.code}  {rule.severity:<7}  {rule.name:<21} {rule.summary}\n")
+
+
+@app.command()
+def schema(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the schemas to.")] = Path(
+        "schemas"),
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 1 if the folder's schemas differ from the models."
+    )] = False,
+) -> None:
+    """Write the JSON Schema of every kind (draft-07, for editors) generated from the models."""
+    from ketakb.schema import schema_files, stale_schema_files
+
+    if check:
+        stale = stale_schema_files(out)
+        for name in stale:
+            sys.stdout.write(f"{out / name}: out of date; run `ketakb schema --out {out}`\n")
+        raise typer.Exit(1 if stale else 0)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in schema_files().items():
+        (out / name).write_text(text, encoding="utf-8")
+        sys.stdout.write(f"wrote {out / name}\n")

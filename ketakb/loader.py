@@ -1,0 +1,194 @@
+"""Finding the record files of a KB and checking each one on its own: parse, then model.
+
+One file's result never depends on another file, which is what lets the cache reuse it when
+the file is unchanged. Cross-record checks live in `checks.py`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ketakb import vocab
+from ketakb.findings import Finding, Loc, format_loc
+from ketakb.parse import MAX_BYTES, Parsed, locate, parse_yaml
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    """A file found in a kind folder, with how it is shown to the user."""
+
+    path: Path
+    kind: str
+    display: str
+
+
+@dataclass
+class FileResult:
+    """What checking one file on its own produced: the record's values, or findings, or both."""
+
+    file: str
+    kind: str
+    record: dict[str, Any] | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when inside it, as CI annotations need."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
+    """Every record file under `root`, sorted, and the stray files and links found on the way."""
+    records: list[RecordFile] = []
+    findings: list[Finding] = []
+    real_root = root.resolve()
+
+    def stray(path: Path, message: str, hint: str, code: str = "KB010") -> None:
+        findings.append(Finding(display_path(path), 1, 1, code, message, hint))
+
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            kind = vocab.KINDS.get(entry.name)
+            if kind is None:
+                stray(path, f"folder '{entry.name}' is not a kind folder; nothing in it is loaded",
+                      "kind folders are: " + ", ".join(vocab.KINDS))
+                continue
+            for child in sorted(os.scandir(path), key=lambda e: e.name):
+                child_path = Path(child.path)
+                if child.name.startswith("."):
+                    continue
+                if child.is_symlink():
+                    target = child_path.resolve()
+                    if not target.is_relative_to(real_root):
+                        stray(child_path, f"symbolic link leads outside the KB, to {target}",
+                              "copy the record into the KB instead of linking it", "KB011")
+                        continue
+                if not child.name.endswith(".yaml") or not child.is_file():
+                    stray(child_path, f"'{child.name}' is not a record file",
+                          "records are files named <id>.yaml directly inside a kind folder")
+                    continue
+                records.append(RecordFile(child_path, kind, display_path(child_path)))
+        elif entry.name.endswith((".yaml", ".yml")):
+            stray(path, "a record file outside any kind folder is not loaded",
+                  "move it into one of: " + ", ".join(vocab.KINDS))
+    return records, findings
+
+
+def read_file(record_file: RecordFile) -> bytes | Finding:
+    """The file's bytes, or the finding that explains why they cannot be used."""
+    try:
+        size = record_file.path.stat().st_size
+        if size > MAX_BYTES:
+            return Finding(record_file.display, 1, 1, "KB009",
+                           f"file is {size} bytes; at most {MAX_BYTES} allowed",
+                           "a record this large is almost certainly a mistake")
+        return record_file.path.read_bytes()
+    except OSError as err:
+        return Finding(record_file.display, 1, 1, "KB012", f"cannot read the file: {err.strerror}")
+
+
+def check_bytes(record_file: RecordFile, raw: bytes, *, debug: bool = False) -> FileResult:
+    """Parse and model-check one file's bytes. An unexpected error becomes a KB099 finding."""
+    try:
+        return _check_bytes(record_file, raw)
+    except Exception as err:  # one bad file must not stop the run
+        detail = traceback.format_exc() if debug else f"{type(err).__name__}: {err}"
+        return FileResult(record_file.display, record_file.kind, None, [Finding(
+            record_file.display, 1, 1, "KB099", f"internal error: {detail}",
+            "please report this; the rest of the KB was still checked")])
+
+
+def _check_bytes(record_file: RecordFile, raw: bytes) -> FileResult:
+    parsed = parse_yaml(raw)
+    file = record_file.display
+    findings = [Finding(file, p.line, p.column, p.code, p.message, p.hint)
+                for p in parsed.problems]
+    if parsed.value is None:
+        return FileResult(file, record_file.kind, None, findings)
+    findings.extend(_schema_findings(record_file, parsed))
+    record = parsed.value if not findings else None
+    if record is not None and record["id"] != record_file.path.stem:
+        line, column, _ = locate(parsed.root, ("id",))
+        findings.append(Finding(file, line, column, "KB030",
+                                f"id '{record['id']}' differs from the file name "
+                                f"'{record_file.path.name}'",
+                                f"rename the file to {record['id']}.yaml or fix the id",
+                                ("id",)))
+    return FileResult(file, record_file.kind, record, findings)
+
+
+def _schema_findings(record_file: RecordFile, parsed: Parsed) -> list[Finding]:
+    from pydantic import ValidationError
+
+    from ketakb.models import ADAPTERS
+
+    try:
+        ADAPTERS[record_file.kind].validate_python(parsed.value)
+    except ValidationError as err:
+        return [_finding_from_error(record_file, parsed, error) for error in err.errors()]
+    return []
+
+
+def _finding_from_error(record_file: RecordFile, parsed: Parsed, error: Any) -> Finding:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    line, column, node = locate(parsed.root, loc, key=kind == "extra_forbidden")
+    where = format_loc(loc) or "record"
+    if kind == "extra_forbidden":
+        code, message = "KB021", f"unknown field '{loc[-1]}'"
+        hint = _unknown_field_hint(record_file.kind, loc)
+    elif kind == "missing":
+        code, message = "KB022", f"missing required field '{where}'"
+        hint = f"add `{loc[-1]}:` here"
+    else:
+        code, message = "KB020", f"{where}: {error['msg']}"
+        hint = _value_hint(kind, error, node)
+    return Finding(record_file.display, line, column, code, message, hint, loc)
+
+
+def _unknown_field_hint(kind: str, loc: Loc) -> str:
+    from ketakb.models import MODEL_OF_KIND, Claim, Evidence, Figure
+
+    parent = tuple(p for p in loc[:-1] if isinstance(p, str))
+    model: Any = MODEL_OF_KIND[kind]
+    for part in parent:
+        model = {"claims": Claim, "evidence": Evidence, "figures": Figure}.get(
+            part, getattr(model.model_fields.get(part), "annotation", None))
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        return ""
+    allowed = sorted(f.alias or name for name, f in fields.items())
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "allowed here: " + ", ".join(allowed)
+
+
+def _value_hint(kind: str, error: Any, node: Any) -> str:
+    written = getattr(node, "value", None)
+    value = error.get("input")
+    if kind == "string_type" and isinstance(value, bool):
+        return f"YAML read `{written}` as a boolean; write '{written}' in quotes to keep text"
+    if kind == "string_type" and isinstance(value, (int, float)):
+        return (f"YAML read `{written}` as the number {value!r}; quote it, '{written}', "
+                "to keep it as text (identifiers, versions and dates are text)")
+    if kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+        close = difflib.get_close_matches(str(value), options, n=1)
+        return f"did you mean '{close[0]}'?" if close else ""
+    if kind == "string_pattern_mismatch" and error["loc"][-1] in ("id", "subject", "object",
+                                                                  "source"):
+        return "ids are lower-case ASCII words joined by hyphens, e.g. nmda-receptor"
+    return ""

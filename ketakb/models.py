@@ -1,0 +1,252 @@
+"""pydantic v2 models: the single source of truth for the shape of every record.
+
+The JSON Schemas under `schemas/` are generated from these models (`ketakb schema`), and the
+loader validates every file against them. Models are strict: no type coercion, unknown fields
+are errors, so a typo or a YAML surprise never passes silently.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from ketakb import vocab
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=vocab.ID_PATTERN, max_length=vocab.ID_MAX_LENGTH),
+    Field(description="lower-case kebab-case ASCII, at most 64 characters"),
+]
+Text = Annotated[str, StringConstraints(min_length=1)]
+if TYPE_CHECKING:  # the vocabularies are data; to a type checker they are strings
+    PredicateName: TypeAlias = str
+    Status: TypeAlias = str
+    Stance: TypeAlias = str
+    SourceType: TypeAlias = str
+    EffectType: TypeAlias = str
+else:
+    PredicateName = Literal[tuple(vocab.PREDICATES)]
+    Status = Literal[tuple(vocab.STATUSES)]
+    Stance = Literal[tuple(vocab.STANCES)]
+    SourceType = Literal[tuple(vocab.SOURCE_TYPES)]
+    EffectType = Literal[tuple(vocab.EFFECT_TYPES)]
+IsoDate = Annotated[
+    str,
+    StringConstraints(pattern=vocab.DATE_PATTERN),
+    Field(description="ISO date as a string: YYYY, YYYY-MM or YYYY-MM-DD"),
+]
+
+
+class Strict(BaseModel):
+    """Base of every model: no coercion, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _check_iso_date(value: str | None) -> str | None:
+    """The pattern admits 2024-13-40; a calendar check does not."""
+    if value is None or len(value) == 4:
+        return value
+    parts = [int(p) for p in value.split("-")]
+    datetime.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+    return value
+
+
+class Context(Strict):
+    """Qualifiers that bound where a claim holds (Wikidata-style qualifiers)."""
+
+    species: Text | None = None
+    system: Literal["clinical", "in-vivo", "ex-vivo", "in-vitro", "in-silico"] | None = None
+    tissue: Text | None = None
+    route: Text | None = None
+    dose: Text | None = None
+    population: Text | None = None
+    timepoint: Text | None = None
+    jurisdiction: Text | None = None
+    date: IsoDate | None = Field(None, description="when the fact took effect, e.g. an approval")
+    as_of: IsoDate | None = Field(None, description="the date up to which the claim was checked")
+
+    _dates = field_validator("date", "as_of")(_check_iso_date)
+
+
+class Figure(Strict):
+    """A measured number with what it measures, in whom, and who reported it."""
+
+    measure: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    value: float
+    upper: float | None = Field(None, description="upper end when the value is a range")
+    unit: Text
+    approximate: bool = False
+    population: Text
+    definition: Text | None = None
+    n: Annotated[int, Field(ge=1)] | None = None
+    timepoint: Text | None = None
+    source: Id
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> Figure:
+        if self.upper is not None and self.upper < self.value:
+            raise ValueError("upper must not be below value")
+        return self
+
+
+class Evidence(Strict):
+    """One source's position on a claim, with its own words."""
+
+    source: Id
+    stance: Stance
+    quote: Text | None = Field(
+        None, description=f"verbatim from the source, at most {vocab.QUOTE_MAX_WORDS} words"
+    )
+    locator: Text | None = None
+    notes: Text | None = None
+
+    @field_validator("quote")
+    @classmethod
+    def _short_quote(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) > vocab.QUOTE_MAX_WORDS:
+            raise ValueError(
+                f"quote has {len(value.split())} words; at most {vocab.QUOTE_MAX_WORDS} allowed"
+            )
+        return value
+
+
+class Claim(Strict):
+    """One statement with its evidence, in the style of an INDRA or Wikidata statement."""
+
+    id: Id
+    subject: Id
+    predicate: PredicateName
+    object: Id
+    statement: Text
+    status: Status
+    context: Context | None = None
+    figures: list[Figure] = []
+    evidence: Annotated[list[Evidence], Field(min_length=1)]
+    inventory: list[Annotated[str, StringConstraints(pattern=vocab.INVENTORY_PATTERN)]] = Field(
+        [], description="ids of the research inventory's atomic claims this claim records"
+    )
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _not_reflexive(self) -> Claim:
+        if self.subject == self.object:
+            raise ValueError("a claim must link two different records")
+        return self
+
+
+Xrefs = create_model(  # type: ignore[call-overload]
+    "Xrefs",
+    __base__=Strict,
+    __doc__="Identifiers of the record in other registries, each checked against its pattern.",
+    **{
+        prefix.replace(".", "_"): (
+            Annotated[str, StringConstraints(pattern=pattern)] | None,
+            Field(None, alias=prefix),
+        )
+        for prefix, pattern in vocab.XREF_PATTERNS.items()
+    },
+)
+
+
+class Record(Strict):
+    """Fields every kind shares."""
+
+    id: Id
+    synonyms: list[Text] = []
+    xrefs: Xrefs | None = None
+    notes: Text | None = None
+    claims: list[Claim] = []
+
+
+class Entity(Record):
+    """A thing the claims are about: anything that is not a source."""
+
+    name: Text
+    summary: Text = Field(description="the curators' own words")
+
+
+class Source(Record):
+    """A document that claims cite as evidence."""
+
+    title: Text
+    type: SourceType
+    summary: Text | None = None
+    authors: list[Text] = []
+    publisher: Text | None = None
+    journal: Text | None = None
+    date: IsoDate | None = None
+    volume: Text | None = None
+    issue: Text | None = None
+    pages: Text | None = None
+    doi: Annotated[str, StringConstraints(pattern=vocab.DOI_PATTERN)] | None = None
+    pmid: Annotated[str, StringConstraints(pattern=vocab.PMID_PATTERN)] | None = None
+    pmcid: Annotated[str, StringConstraints(pattern=vocab.PMCID_PATTERN)] | None = None
+    url: Annotated[str, StringConstraints(pattern=vocab.URL_PATTERN)] | None = None
+    archive: Annotated[str, StringConstraints(pattern=r"^[^/\\]+$")] | None = Field(
+        None, description="file name of a plain-text snapshot used to verify quotes"
+    )
+
+    _date = field_validator("date")(_check_iso_date)
+
+    @model_validator(mode="after")
+    def _journal_for_peer_reviewed(self) -> Source:
+        if self.type in vocab.PEER_REVIEWED_TYPES and self.journal is None:
+            raise ValueError(f"a {self.type} source needs its journal")
+        return self
+
+
+class Agent(Entity):
+    """Ketamine, its enantiomers and metabolites, and comparator drugs."""
+
+    class_: Text | None = Field(None, alias="class", description="pharmacological class")
+
+
+class Receptor(Entity):
+    """A molecular target: receptor, channel, transporter or enzyme."""
+
+    genes: list[Annotated[str, StringConstraints(pattern=vocab.GENE_SYMBOL_PATTERN)]] = Field(
+        [], description="HGNC symbols"
+    )
+
+
+class Pathway(Entity):
+    """A signalling pathway or cellular process."""
+
+    genes: list[Annotated[str, StringConstraints(pattern=vocab.GENE_SYMBOL_PATTERN)]] = Field(
+        [], description="HGNC symbols"
+    )
+
+
+class Effect(Entity):
+    """A physiological, therapeutic or adverse effect."""
+
+    type: EffectType
+
+
+class Condition(Entity):
+    """A disease or symptom an effect acts on."""
+
+
+MODEL_OF_KIND: dict[str, type[Record]] = {
+    "source": Source,
+    "agent": Agent,
+    "receptor": Receptor,
+    "pathway": Pathway,
+    "effect": Effect,
+    "condition": Condition,
+}
+ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    kind: TypeAdapter(model) for kind, model in MODEL_OF_KIND.items()
+}

@@ -1,0 +1,217 @@
+"""Strict YAML reading: bytes → node tree (with line marks) → plain Python values.
+
+PyYAML's safe loader is too forgiving for records people edit by hand: it keeps the last of two
+duplicate keys, expands alias bombs, honours tags and reads `no` as false. Here libyaml only
+composes the node tree; the tree is then checked and turned into values by YAML 1.2 core
+rules, so `no`, `on` and `2024-01-05` stay strings. Every problem is returned, never raised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from ketakb.findings import Loc
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 32
+
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"),
+                  ".nan": float("nan")}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A finding before it knows its file: code, 1-based line and column, message, hint."""
+
+    code: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class Parsed:
+    """What one file yielded: its values (None when unusable), its tree, and the problems."""
+
+    value: dict[str, Any] | None
+    root: yaml.Node | None
+    problems: list[Problem]
+
+
+def _mark(node_or_event: Any) -> tuple[int, int]:
+    mark = node_or_event.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def scalar_value(node: yaml.ScalarNode) -> Any:
+    """Resolve a scalar by the YAML 1.2 core schema: only plain scalars are ever non-strings."""
+    text = node.value
+    if node.style:  # quoted or block scalar; libyaml reports plain as '', PyYAML as None
+        return text
+    if text in _NULL:
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        return int(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    return _SPECIAL_FLOAT.get(text.lower(), text)
+
+
+def _decode(raw: bytes) -> tuple[str | None, list[Problem]]:
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        return None, [Problem("KB001", line, column,
+                              f"byte 0x{raw[err.start]:02x} is not valid UTF-8",
+                              "save the file as UTF-8")]
+
+
+def _forbidden_events(text: str) -> list[Problem]:
+    """Anchors, aliases and tags, found from the event stream before anything is built."""
+    problems: list[Problem] = []
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                problems.append(Problem("KB006", *_mark(event), f"alias *{event.anchor}",
+                                        "write the value out in full"))
+            elif (anchor := getattr(event, "anchor", None)) is not None:
+                problems.append(Problem("KB006", *_mark(event), f"anchor &{anchor}",
+                                        "remove the anchor; records do not share values"))
+            tag = getattr(event, "tag", None)
+            if tag is not None:
+                problems.append(Problem("KB007", *_mark(event), f"explicit tag {tag}",
+                                        "remove the tag; quote the value if it must be text"))
+    except yaml.YAMLError:
+        pass  # the composer reports syntax errors with their position
+    return problems
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node(), []
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "expected a single document" in str(err.context):
+            return None, [Problem("KB003", line, column, "a second YAML document starts here",
+                                  "one file holds one record: remove the extra '---' part")]
+        message = " ".join(str(p) for p in (err.context, err.problem) if p)
+        return None, [Problem("KB002", line, column, message or "invalid YAML",
+                              "check indentation and quoting around this position")]
+    except yaml.YAMLError as err:
+        return None, [Problem("KB002", 1, 1, str(err))]
+    finally:
+        loader.dispose()
+
+
+class _Builder:
+    """Turns a node tree into values, collecting duplicate keys and depth violations."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            self.problems.append(Problem("KB008", *_mark(node),
+                                         f"nesting deeper than {MAX_DEPTH} levels",
+                                         "flatten the structure"))
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return scalar_value(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, depth + 1) for item in node.value]
+        result: dict[str, Any] = {}
+        first_seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem("KB002", *_mark(key_node),
+                                             "a mapping key must be a plain name",
+                                             "use a simple word as the key"))
+                continue
+            key = key_node.value
+            if key in first_seen:
+                first_line = _mark(first_seen[key])[0]
+                self.problems.append(Problem(
+                    "KB005", *_mark(key_node),
+                    f"duplicate key '{key}' (first at line {first_line})",
+                    "YAML readers keep only one of them silently; merge the two"))
+                continue
+            first_seen[key] = key_node
+            result[key] = self.build(value_node, depth + 1)
+        return result
+
+
+def parse_yaml(raw: bytes) -> Parsed:
+    """Read one record file's bytes. Never raises for bad input."""
+    text, problems = _decode(raw)
+    if text is None:
+        return Parsed(None, None, problems)
+    if "&" in text or "*" in text or "!" in text:
+        problems = _forbidden_events(text)
+        if problems:
+            return Parsed(None, None, problems)
+    root, problems = _compose(text)
+    if problems:
+        return Parsed(None, None, problems)
+    if not isinstance(root, yaml.MappingNode):
+        line, column = _mark(root) if root is not None else (1, 1)
+        found = "an empty file" if root is None else f"a {type(root).__name__[:-4].lower()}"
+        return Parsed(None, root, [Problem("KB004", line, column,
+                                           f"expected a mapping of fields, found {found}",
+                                           "start the file with `id: <record id>`")])
+    builder = _Builder()
+    value = builder.build(root, 1)
+    if builder.problems:
+        return Parsed(None, root, builder.problems)
+    return Parsed(value, root, [])
+
+
+def locate(
+    root: yaml.Node | None, loc: Loc, *, key: bool = False
+) -> tuple[int, int, yaml.Node | None]:
+    """The line and column of the node at `loc`, or of its nearest existing ancestor.
+
+    With `key=True` the last step points at the mapping key rather than its value, which is
+    where an unknown field should be reported.
+    """
+    if root is None:
+        return 1, 1, None
+    node = root
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key_node, value_node in node.value:
+                if key_node.value == part:
+                    node = key_node if (last and key) else value_node
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if not 0 <= part < len(node.value):
+                break
+            node = node.value[part]
+        else:
+            continue  # pydantic inserts steps such as union branches that have no node
+    return *_mark(node), node

@@ -1,0 +1,23 @@
+"""Quote verification: is a curator's quote really in the archived source text?
+
+Both sides are normalised the same way, so typography (curly quotes, non-breaking spaces,
+line breaks) never decides the answer, while every word and letter still must match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TYPOGRAPHY = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ad": None,
+})
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """NFKC, straight quotes and hyphens, one space for every run of white space."""
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
+    return _SPACE.sub(" ", text).strip()

@@ -1,0 +1,90 @@
+"""Reporters turn a validation report into text, JSON or GitHub annotations.
+
+The report is a value (`validation.Report`); each reporter only formats it, so adding a
+format never touches the checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import IO
+
+from ketakb.findings import ERROR, Finding
+from ketakb.terminal import colour_wanted, console, safe_text
+from ketakb.validation import Report
+
+
+def _summary(report: Report) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')} "
+            f"in {plural(report.files, 'file')} ({plural(report.records, 'record')}, "
+            f"{plural(report.claims, 'claim')})")
+
+
+def report_text(report: Report, out: IO[str]) -> None:
+    """Rich and coloured on a terminal; one plain `file:line:col: CODE message` line otherwise."""
+    if colour_wanted(out):
+        _report_rich(report, out)
+        return
+    for f in report.findings:
+        out.write(f"{safe_text(f.file)}:{f.line}:{f.column}: {f.code} {safe_text(f.message)}\n")
+        if f.hint:
+            out.write(f"  hint: {safe_text(f.hint)}\n")
+    out.write(_summary(report) + "\n")
+
+
+def _report_rich(report: Report, out: IO[str]) -> None:
+    from rich.markup import escape
+
+    con = console(out)
+    for f in report.findings:
+        style = "red" if f.severity == ERROR else "yellow"
+        con.print(f"[bold]{escape(safe_text(f.file))}:{f.line}:{f.column}:[/bold] "
+                  f"[{style}]{f.code}[/{style}] {escape(safe_text(f.message))}")
+        if f.hint:
+            con.print(f"  [dim]hint: {escape(safe_text(f.hint))}[/dim]")
+    colour = "green" if report.ok() else "red"
+    con.print(f"[{colour}]{escape(_summary(report))}[/{colour}]")
+
+
+def report_json(report: Report, out: IO[str]) -> None:
+    document = {
+        "ok": report.ok(),
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "findings": [f.as_json() for f in report.findings],
+    }
+    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(f: Finding) -> str:
+    """A workflow command: GitHub shows it on the line of the pull request's diff."""
+    level = "error" if f.severity == ERROR else "warning"
+    message = f.message + (f" (hint: {f.hint})" if f.hint else "")
+    return (f"::{level} file={_escape_property(f.file)},line={f.line},col={f.column},"
+            f"title={_escape_property(f.code)}::{_escape_data(message)}")
+
+
+def report_github(report: Report, out: IO[str]) -> None:
+    """Annotations, then a summary line: GitHub shows only the first few annotations."""
+    for f in report.findings:
+        out.write(github_annotation(f) + "\n")
+    out.write(_summary(report) + "\n")
+
+
+REPORTERS: dict[str, Callable[[Report, IO[str]], None]] = {
+    "text": report_text,
+    "json": report_json,
+    "github": report_github,
+}

@@ -1,0 +1,187 @@
+"""The controlled vocabulary of the record format: kinds, predicates, statuses, stances,
+source types and identifier patterns.
+
+Plain data with no third-party imports, so that the query path can use it without paying
+for pydantic. The models, the checks, the renderers and the docs all read from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Folder name → singular kind name. The folder is the kind of every record inside it.
+KINDS: dict[str, str] = {
+    "sources": "source",
+    "agents": "agent",
+    "receptors": "receptor",
+    "pathways": "pathway",
+    "effects": "effect",
+    "conditions": "condition",
+}
+FOLDER_OF_KIND: dict[str, str] = {kind: folder for folder, kind in KINDS.items()}
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ID_MAX_LENGTH = 64
+ID_RE = re.compile(ID_PATTERN)
+
+ENTITY_KINDS = ("agent", "receptor", "pathway", "effect", "condition")
+_MOLECULAR = ("receptor", "pathway")
+_BIOLOGICAL = ("agent", "receptor", "pathway", "effect")
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """One relation of the claim vocabulary: which kinds it links, and what contradicts it."""
+
+    name: str
+    group: str
+    subjects: tuple[str, ...]
+    objects: tuple[str, ...]
+    description: str
+    opposites: tuple[str, ...] = ()
+
+
+_PREDICATE_LIST = (
+    # drug–target
+    Predicate("antagonist_of", "drug-target", ("agent",), _MOLECULAR,
+              "binds the target and prevents its activation",
+              ("agonist_of",)),
+    Predicate("channel_blocker_of", "drug-target", ("agent",), ("receptor",),
+              "occludes the open ion channel of the target (use-dependent block)",
+              ("agonist_of",)),
+    Predicate("agonist_of", "drug-target", ("agent",), ("receptor",),
+              "binds the target and activates it",
+              ("antagonist_of", "channel_blocker_of", "inhibitor_of")),
+    Predicate("partial_agonist_of", "drug-target", ("agent",), ("receptor",),
+              "binds the target and activates it submaximally"),
+    Predicate("inhibitor_of", "drug-target", ("agent",), _MOLECULAR,
+              "reduces the activity of the target (enzyme, transporter, receptor)",
+              ("agonist_of",)),
+    Predicate("modulator_of", "drug-target", ("agent",), _MOLECULAR,
+              "changes the target's activity through another site (allosteric)"),
+    Predicate("binds", "drug-target", ("agent",), ("receptor",),
+              "binds the target, with no functional consequence asserted"),
+    # causal
+    Predicate("activates", "causal", _BIOLOGICAL, _BIOLOGICAL,
+              "switches on or raises the activity of the object",
+              ("inhibits",)),
+    Predicate("inhibits", "causal", _BIOLOGICAL, _BIOLOGICAL,
+              "switches off or lowers the activity of the object",
+              ("activates",)),
+    Predicate("increases", "causal", _BIOLOGICAL, (*_BIOLOGICAL, "condition"),
+              "raises the amount, rate or strength of the object",
+              ("decreases",)),
+    Predicate("decreases", "causal", _BIOLOGICAL, (*_BIOLOGICAL, "condition"),
+              "lowers the amount, rate or strength of the object",
+              ("increases",)),
+    Predicate("leads_to", "causal", _BIOLOGICAL, ("pathway", "effect", "condition"),
+              "is an upstream step of the object in a mechanism chain"),
+    Predicate("required_for", "causal", _BIOLOGICAL, ("pathway", "effect"),
+              "the object does not happen without the subject"),
+    Predicate("part_of", "causal", ("receptor", "pathway", "effect"),
+              ("receptor", "pathway", "effect"),
+              "is a component of the object (a subunit of a receptor, a step of a pathway)"),
+    # clinical
+    Predicate("treats", "clinical", ("agent", "effect"), ("condition",),
+              "reduces the disease or its symptoms"),
+    Predicate("causes", "clinical", _BIOLOGICAL, ("effect", "condition"),
+              "produces the effect or condition, often as an adverse outcome"),
+    Predicate("approved_for", "clinical", ("agent",), ("condition", "effect"),
+              "a regulator has approved the agent for the indication; give the date in context"),
+    Predicate("used_for", "clinical", ("agent",), ("condition", "effect"),
+              "is used in practice for the indication, approved or off-label"),
+    # chemical
+    Predicate("metabolite_of", "chemical", ("agent",), ("agent",),
+              "is formed from the object by metabolism"),
+    Predicate("enantiomer_of", "chemical", ("agent",), ("agent",),
+              "is one mirror-image form of the object"),
+    Predicate("instance_of", "chemical", ENTITY_KINDS, ENTITY_KINDS,
+              "is a member of the class the object names"),
+)
+PREDICATES: dict[str, Predicate] = {p.name: p for p in _PREDICATE_LIST}
+
+#: Status → what it means. The order is from strongest support to weakest.
+STATUSES: dict[str, str] = {
+    "established": "consensus: several independent peer-reviewed lines of evidence",
+    "supported": "backed by peer-reviewed evidence",
+    "hypothesis": "proposed, with thin evidence",
+    "contested": "peer-reviewed evidence both ways",
+    "unsupported": "asserted only by sources that are not peer-reviewed",
+    "refuted": "peer-reviewed evidence against it",
+    "outdated": "was true, no longer",
+}
+#: Statuses whose claims are not taken as current knowledge (left out of mechanism chains).
+WITHDRAWN_STATUSES = frozenset({"refuted", "outdated"})
+#: Statuses that may stand beside a claim with an opposite predicate on the same pair.
+CONFLICT_TOLERANT_STATUSES = frozenset({"refuted", "outdated", "contested"})
+#: Statuses that need a supporting peer-reviewed source.
+NEEDS_PEER_SUPPORT = frozenset({"established", "supported"})
+#: Statuses that need a disputing peer-reviewed or regulatory source.
+NEEDS_AUTHORITY_DISPUTE = frozenset({"contested", "refuted", "outdated"})
+
+STANCES: dict[str, str] = {
+    "supports": "the source asserts the claim",
+    "disputes": "the source contradicts the claim",
+    "qualifies": "the source narrows or conditions the claim",
+}
+
+#: Source type → what it is. Peer review follows from the type.
+SOURCE_TYPES: dict[str, str] = {
+    "journal-article": "a research article in a peer-reviewed journal",
+    "review": "a review article in a peer-reviewed journal",
+    "clinical-trial": "a peer-reviewed report of a clinical trial",
+    "regulatory-notice": "a notice, label or decision of a regulator",
+    "book": "a book or book chapter",
+    "news": "a news or trade-press article",
+    "web-page": "a web page or blog post",
+}
+PEER_REVIEWED_TYPES = frozenset({"journal-article", "review", "clinical-trial"})
+AUTHORITATIVE_TYPES = PEER_REVIEWED_TYPES | {"regulatory-notice"}
+
+EFFECT_TYPES: dict[str, str] = {
+    "therapeutic": "a benefit sought in treatment",
+    "physiological": "a change in body or brain function, neither sought nor harmful",
+    "adverse": "an unwanted or harmful effect",
+}
+
+#: Registry prefix → local identifier pattern (bioregistry style: no prefix in the value).
+XREF_PATTERNS: dict[str, str] = {
+    "atc": r"^[A-Z]\d{2}[A-Z]{2}\d{2}$",
+    "cas": r"^\d{2,7}-\d{2}-\d$",
+    "chebi": r"^\d+$",
+    "chembl": r"^CHEMBL\d+$",
+    "chemspider": r"^\d+$",
+    "doid": r"^\d+$",
+    "drugbank": r"^DB\d{5}$",
+    "drugcentral": r"^\d+$",
+    "eco": r"^\d{7}$",
+    "go": r"^\d{7}$",
+    "hgnc": r"^\d{1,5}$",
+    "icd10": r"^[A-Z]\d{2}(\.\d{1,2})?$",
+    "inchikey": r"^[A-Z]{14}-[A-Z]{10}-[A-Z]$",
+    "iuphar.family": r"^\d+$",
+    "iuphar.ligand": r"^\d+$",
+    "iuphar.target": r"^\d+$",
+    "kegg": r"^(?:[CDGHKM]\d{5}|[a-z]{3,4}\d{5})$",
+    "mesh": r"^(?:[CD]\d{6}|C\d{9})$",
+    "mondo": r"^\d{7}$",
+    "ncbigene": r"^\d+$",
+    "ncit": r"^C\d+$",
+    "pubchem.compound": r"^\d+$",
+    "reactome": r"^R-[A-Z]{3}-\d+$",
+    "umls": r"^C\d{7}$",
+    "unii": r"^[A-Z0-9]{10}$",
+    "uniprot": r"^(?:[OPQ]\d[A-Z0-9]{3}\d|[A-NR-Z]\d(?:[A-Z][A-Z0-9]{2}\d){1,2})$",
+    "wikidata": r"^Q\d+$",
+}
+XREF_RES: dict[str, re.Pattern[str]] = {k: re.compile(v) for k, v in XREF_PATTERNS.items()}
+
+DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
+PMID_PATTERN = r"^[1-9]\d{0,8}$"
+PMCID_PATTERN = r"^PMC\d+$"
+URL_PATTERN = r"^https?://\S+$"
+DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"
+GENE_SYMBOL_PATTERN = r"^[A-Z][A-Z0-9-]*$"
+INVENTORY_PATTERN = r"^S\d-\d{2}$"
+QUOTE_MAX_WORDS = 30
