@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ketakb.checks import Entry, check_all
 from ketakb.findings import ERROR, WARNING, Finding
-from ketakb.loader import FileResult, RecordFile, check_bytes, discover, read_file
+from ketakb.index import Index
 from ketakb.parse import locate, parse_yaml
 
 Progress = Callable[[int, int], None]
@@ -39,21 +39,6 @@ class Report:
         return self.errors == 0 and not (strict and self.warnings)
 
 
-def check_files(files: list[RecordFile], *, debug: bool = False,
-                progress: Progress | None = None) -> list[FileResult]:
-    """Per-file results without any cache: read, parse and model-check every file."""
-    results = []
-    for n, record_file in enumerate(files, 1):
-        raw = read_file(record_file)
-        if isinstance(raw, Finding):
-            results.append(FileResult(record_file.display, record_file.kind, None, [raw]))
-        else:
-            results.append(check_bytes(record_file, raw, debug=debug))
-        if progress is not None:
-            progress(n, len(files))
-    return results
-
-
 def place_findings(findings: list[Finding], paths: dict[str, Path]) -> list[Finding]:
     """Give cross-record findings their line and column, parsing each affected file once."""
     pending: dict[str, list[Finding]] = defaultdict(list)
@@ -72,17 +57,25 @@ def place_findings(findings: list[Finding], paths: dict[str, Path]) -> list[Find
     return placed
 
 
-def validate_kb(root: Path, *, sources_dir: Path | None = None, debug: bool = False,
-                progress: Progress | None = None) -> Report:
-    """Check every record under `root`, alone and together. Never raises for bad records."""
-    files, findings = discover(root)
-    results = check_files(files, debug=debug, progress=progress)
+def validate_kb(root: Path, *, sources_dir: Path | None = None, use_cache: bool = True,
+                debug: bool = False, progress: Progress | None = None) -> Report:
+    """Check every record under `root`, alone and together. Never raises for bad records.
+
+    Files unchanged since the last run are not parsed again: their results come from the
+    compiled index, and only the cross-record checks run over everything.
+    """
+    index = Index.open(root, use_cache=use_cache)
+    try:
+        results = index.refresh(debug=debug, progress=progress)
+        paths = {f.display: f.path for f in index.files}
+    finally:
+        index.close()
+    findings = list(index.stray)
     entries = [Entry(r.file, r.kind, r.record) for r in results if r.record is not None]
     for result in results:
         findings.extend(result.findings)
     broken = {Path(r.file).stem: r.kind for r in results if r.record is None}
     findings.extend(check_all(entries, sources_dir, broken))
-    paths = {f.display: f.path for f in files}
     placed = sorted(place_findings(findings, paths))
     claims = sum(len(e.data.get("claims", ())) for e in entries)
-    return Report(placed, len(files), len(entries), claims)
+    return Report(placed, len(paths), len(entries), claims)

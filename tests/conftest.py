@@ -13,6 +13,15 @@ VALID_KB = DATA / "valid-kb"
 ARCHIVES = DATA / "archives"
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own index cache, never the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("KETAKB_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def kb_copy(tmp_path: Path) -> Path:
     """A writable copy of the valid fixture KB."""

@@ -37,3 +37,7 @@ def resolve_kb(option: Path | None) -> Path:
     if not chosen.is_dir():
         raise typer.BadParameter(f"'{chosen}' is not a folder", param_hint="--kb")
     return chosen
+
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Do not read or write the compiled index cache.")
+]

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ketakb.cli.app import app
-from ketakb.cli.options import DebugOption, KbOption, resolve_kb
+from ketakb.cli.options import DebugOption, KbOption, NoCacheOption, resolve_kb
 
 
 class ReportFormat(str, Enum):
@@ -36,6 +36,7 @@ def validate(
     output: Annotated[Optional[ReportFormat], typer.Option(
         "--format", "-f", help="text, json or github [default: github when GITHUB_ACTIONS is "
         "set, else text]", show_default=False)] = None,
+    no_cache: NoCacheOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Check every record, alone and against each other. Exit 0 clean, 1 problems, 2 usage."""
@@ -45,7 +46,7 @@ def validate(
     root = resolve_kb(path or kb)
     if sources_dir is not None and not sources_dir.is_dir():
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
-    report = validate_kb(root, sources_dir=sources_dir, debug=debug)
+    report = validate_kb(root, sources_dir=sources_dir, use_cache=not no_cache, debug=debug)
     REPORTERS[(output or _default_format()).value](report, sys.stdout)
     raise typer.Exit(0 if report.ok(strict) else 1)
 
