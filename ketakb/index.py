@@ -24,6 +24,7 @@ from typing import Any
 from ketakb import __version__
 from ketakb.findings import Finding
 from ketakb.loader import FileResult, RecordFile, check_bytes, discover, read_file
+from ketakb.shapes import claim_json, record_json
 
 SCHEMA_VERSION = "1"
 CACHE_ENV = "KETAKB_CACHE_DIR"
@@ -259,9 +260,9 @@ class Index:
         """The query rows of one valid record."""
         ident = record["id"]
         name = record.get("name") or record.get("title") or ident
-        body = {"kind": kind, **{k: v for k, v in record.items() if k != "claims"}}
         self.db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", (
-            ident, kind, name, record.get("summary"), key, json.dumps(body, ensure_ascii=False)))
+            ident, kind, name, record.get("summary"), key,
+            json.dumps(record_json(record, kind), ensure_ascii=False)))
         keys = {ident, name, *record.get("synonyms", ())}
         self.db.executemany("INSERT INTO names VALUES (?, ?, ?)",
                             [(k.casefold(), ident, key) for k in keys])
@@ -272,7 +273,7 @@ class Index:
         for claim in record.get("claims", ()):
             self.db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
                 claim["id"], ident, claim["subject"], claim["predicate"], claim["object"],
-                claim["status"], key, json.dumps({**claim, "host": ident}, ensure_ascii=False)))
+                claim["status"], key, json.dumps(claim_json(claim, ident), ensure_ascii=False)))
             self.db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'statement', ?)",
                             (claim["statement"], claim["id"], key))
             for evidence in claim["evidence"]:

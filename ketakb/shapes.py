@@ -1,0 +1,37 @@
+"""The documented JSON shapes of records and claims, shared by queries and exports.
+
+Keys are always present (null or empty when the record leaves them out), so scripts can rely
+on them. Changing a shape is a breaking change: add keys, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EVIDENCE_KEYS = ("source", "stance", "quote", "locator", "notes")
+
+
+def claim_json(claim: dict[str, Any], host: str) -> dict[str, Any]:
+    """A claim as {"id", "host", "subject", "predicate", "object", "statement", "status",
+    "context", "figures", "evidence": [{"source", "stance", "quote", "locator", "notes"}],
+    "inventory", "notes"}."""
+    return {
+        "id": claim["id"],
+        "host": host,
+        "subject": claim["subject"],
+        "predicate": claim["predicate"],
+        "object": claim["object"],
+        "statement": claim["statement"],
+        "status": claim["status"],
+        "context": claim.get("context"),
+        "figures": claim.get("figures", []),
+        "evidence": [{key: item.get(key) for key in EVIDENCE_KEYS}
+                     for item in claim["evidence"]],
+        "inventory": claim.get("inventory", []),
+        "notes": claim.get("notes"),
+    }
+
+
+def record_json(record: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A record as its YAML fields plus "kind", without its claims (they are listed apart)."""
+    return {"kind": kind, **{key: value for key, value in record.items() if key != "claims"}}
