@@ -45,8 +45,11 @@ def check_all(entries: list[Entry], sources_dir: Path | None = None,
     `broken` maps the ids of records that failed their own checks to their kinds: references
     to them count as resolved, so one bad file does not cascade into findings elsewhere.
     """
-    by_id = {ident: Entry("", kind, {"id": ident}) for ident, kind in (broken or {}).items()}
-    by_id.update((entry.data["id"], entry) for entry in entries)
+    by_id: dict[str, Entry] = {}
+    for entry in entries:  # the first record with an id keeps it; KB031 flags the later ones,
+        by_id.setdefault(entry.data["id"], entry)  # whose kind must not re-judge references
+    for ident, kind in (broken or {}).items():
+        by_id.setdefault(ident, Entry("", kind, {"id": ident}))
     findings = _unique_ids(entries)
     findings += _claims(entries, by_id)
     findings += _duplicates_and_opposites(entries)
@@ -81,8 +84,9 @@ def _reference(by_id: dict[str, Entry], entry: Entry, loc: Loc, ref: str,
                          "check the spelling, or add the record")]
     allowed = tuple(allowed)
     if target.kind not in allowed:
+        article = "an" if target.kind[0] in "aeiou" else "a"  # "an agent", "an effect"
         return [_finding(entry.file, loc, "KB033",
-                         f"{role} '{ref}' is a {target.kind}; expected "
+                         f"{role} '{ref}' is {article} {target.kind}; expected "
                          + " or ".join(allowed), "")]
     return []
 

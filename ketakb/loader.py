@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import traceback
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,22 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
     def stray(path: Path, message: str, hint: str, code: str = "KB010") -> None:
         findings.append(Finding(display_path(path), 1, 1, code, message, hint))
 
+    def leads_outside(entry: os.DirEntry[str]) -> bool:
+        """A link whose target is outside the KB (reported), for files and folders alike."""
+        if not entry.is_symlink():
+            return False
+        target = Path(entry.path).resolve()
+        if target.is_relative_to(real_root):
+            return False
+        stray(Path(entry.path), f"symbolic link leads outside the KB, to {target}",
+              "copy the record into the KB instead of linking it", "KB011")
+        return True
+
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name.startswith("."):
+            continue
+        if leads_outside(entry):  # a linked kind folder would load records from elsewhere
             continue
         if entry.is_dir():
             kind = vocab.KINDS.get(entry.name)
@@ -64,16 +78,18 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
                 stray(path, f"folder '{entry.name}' is not a kind folder; nothing in it is loaded",
                       "kind folders are: " + ", ".join(vocab.KINDS))
                 continue
-            for child in sorted(os.scandir(path), key=lambda e: e.name):
+            try:
+                children = sorted(os.scandir(path), key=lambda e: e.name)
+            except OSError as err:  # one unreadable folder must not stop the whole run
+                stray(path, f"cannot read the folder: {err.strerror}",
+                      "check the folder's permissions", "KB012")
+                continue
+            for child in children:
                 child_path = Path(child.path)
                 if child.name.startswith("."):
                     continue
-                if child.is_symlink():
-                    target = child_path.resolve()
-                    if not target.is_relative_to(real_root):
-                        stray(child_path, f"symbolic link leads outside the KB, to {target}",
-                              "copy the record into the KB instead of linking it", "KB011")
-                        continue
+                if leads_outside(child):
+                    continue
                 if not child.name.endswith(".yaml") or not child.is_file():
                     stray(child_path, f"'{child.name}' is not a record file",
                           "records are files named <id>.yaml directly inside a kind folder")
@@ -158,13 +174,13 @@ def _finding_from_error(record_file: RecordFile, parsed: Parsed, error: Any) -> 
 
 
 def _unknown_field_hint(kind: str, loc: Loc) -> str:
-    from ketakb.models import MODEL_OF_KIND, Claim, Evidence, Figure
+    from ketakb.models import MODEL_OF_KIND
 
-    parent = tuple(p for p in loc[:-1] if isinstance(p, str))
     model: Any = MODEL_OF_KIND[kind]
-    for part in parent:
-        model = {"claims": Claim, "evidence": Evidence, "figures": Figure}.get(
-            part, getattr(model.model_fields.get(part), "annotation", None))
+    for part in loc[:-1]:
+        if isinstance(part, str):
+            fields = getattr(model, "model_fields", {})
+            model = _model_in(getattr(fields.get(part), "annotation", None))
     fields = getattr(model, "model_fields", None)
     if not fields:
         return ""
@@ -173,6 +189,21 @@ def _unknown_field_hint(kind: str, loc: Loc) -> str:
     if close:
         return f"did you mean '{close[0]}'?"
     return "allowed here: " + ", ".join(allowed)
+
+
+def _model_in(annotation: Any) -> Any:
+    """The model inside a field's annotation: `Xrefs | None` → Xrefs, `list[Claim]` → Claim.
+
+    Optional and list fields wrap their model, so looking only at the annotation itself gave
+    no hint for a typo inside `xrefs` or `context`.
+    """
+    if getattr(annotation, "model_fields", None) is not None:
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _value_hint(kind: str, error: Any, node: Any) -> str:

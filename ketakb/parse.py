@@ -87,11 +87,28 @@ def _decode(raw: bytes) -> tuple[str | None, list[Problem]]:
                               "save the file as UTF-8")]
 
 
-def _forbidden_events(text: str) -> list[Problem]:
-    """Anchors, aliases and tags, found from the event stream before anything is built."""
+def _event_problems(text: str) -> list[Problem]:
+    """Anchors, aliases, tags and too-deep nesting, found from the event stream.
+
+    This runs on every file, before composing: libyaml's composer recurses in C, so a file of
+    a few hundred thousand `[` (well under 1 MiB) overflows the C stack and kills the process.
+    The event stream is flat, so counting depth here is safe, and composing happens only once
+    the depth is known to be at most MAX_DEPTH. Nothing is ever built from an alias.
+    """
     problems: list[Problem] = []
+    depth = 0  # collections open around the next node; the root record is at level 1
     try:
         for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent,
+                                  yaml.CollectionStartEvent)) and depth >= MAX_DEPTH:
+                problems.append(Problem("KB008", *_mark(event),
+                                        f"nesting deeper than {MAX_DEPTH} levels",
+                                        "flatten the structure"))
+                break
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent):
                 problems.append(Problem("KB006", *_mark(event), f"alias *{event.anchor}",
                                         "write the value out in full"))
@@ -107,6 +124,52 @@ def _forbidden_events(text: str) -> list[Problem]:
     return problems
 
 
+#: Every collection a node is nested in starts with its own indicator character (a flow
+#: bracket, a block sequence's `-`, a block mapping's first `:` or `?`), so their count bounds
+#: the depth. Below this bound composing first is safe for the C stack (a few hundred bytes
+#: a level), and the event pass is needed only when composing fails or finds a deep tree.
+_SAFE_COMPOSE_INDICATORS = 4096
+
+
+def _needs_event_pass(text: str) -> bool:
+    """Whether the event pass must run before composing: the text may hold anchors, aliases
+    or tags, or is too deeply nested to compose safely."""
+    if "&" in text or "*" in text or "!" in text:
+        return True
+    indicators = (text.count("[") + text.count("{") + text.count("-") + text.count(":")
+                  + text.count("?"))
+    return indicators > _SAFE_COMPOSE_INDICATORS
+
+
+def _too_deep(node: yaml.Node, level: int) -> bool:
+    """Whether a node below the collection `node` (at `level`) is deeper than MAX_DEPTH."""
+    if isinstance(node, yaml.ScalarNode):
+        return level > MAX_DEPTH
+    if level >= MAX_DEPTH:
+        return level > MAX_DEPTH or bool(node.value)
+    children = node.value if isinstance(node, yaml.SequenceNode) else [
+        child for pair in node.value for child in pair]
+    return any(not isinstance(child, yaml.ScalarNode) and _too_deep(child, level + 1)
+               for child in children)
+
+
+def _reader_problem(err: yaml.reader.ReaderError, text: str) -> Problem:
+    """A character YAML forbids (a control character), at its line and column.
+
+    The error's `position` is a byte offset with libyaml and a character offset without it,
+    so the character itself is looked up: it is the first forbidden one in the text.
+    """
+    at = text.find(chr(err.character)) if isinstance(err.character, int) else -1
+    line, column = 1, 1
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Problem("KB002", line, column,
+                   f"character U+{err.character:04X} is not allowed in YAML ({err.reason})"
+                   if isinstance(err.character, int) else str(err),
+                   "remove the control character, or write it as an escape in double quotes")
+
+
 def _compose(text: str) -> tuple[yaml.Node | None, list[Problem]]:
     loader = _Loader(text)
     try:
@@ -120,6 +183,8 @@ def _compose(text: str) -> tuple[yaml.Node | None, list[Problem]]:
         message = " ".join(str(p) for p in (err.context, err.problem) if p)
         return None, [Problem("KB002", line, column, message or "invalid YAML",
                               "check indentation and quoting around this position")]
+    except yaml.reader.ReaderError as err:
+        return None, [_reader_problem(err, text)]
     except yaml.YAMLError as err:
         return None, [Problem("KB002", 1, 1, str(err))]
     finally:
@@ -127,21 +192,20 @@ def _compose(text: str) -> tuple[yaml.Node | None, list[Problem]]:
 
 
 class _Builder:
-    """Turns a node tree into values, collecting duplicate keys and depth violations."""
+    """Turns a node tree into values, collecting duplicate keys.
+
+    Depth needs no check here: `_event_problems` has already rejected trees deeper than
+    MAX_DEPTH, so the recursion is bounded.
+    """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def build(self, node: yaml.Node, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            self.problems.append(Problem("KB008", *_mark(node),
-                                         f"nesting deeper than {MAX_DEPTH} levels",
-                                         "flatten the structure"))
-            return None
+    def build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return scalar_value(node)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, depth + 1) for item in node.value]
+            return [self.build(item) for item in node.value]
         result: dict[str, Any] = {}
         first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
@@ -152,14 +216,14 @@ class _Builder:
                 continue
             key = key_node.value
             if key in first_seen:
-                first_line = _mark(first_seen[key])[0]
+                first_line, line = _mark(first_seen[key])[0], _mark(key_node)[0]
                 self.problems.append(Problem(
                     "KB005", *_mark(key_node),
-                    f"duplicate key '{key}' (first at line {first_line})",
+                    f"duplicate key '{key}' on line {line} (first on line {first_line})",
                     "YAML readers keep only one of them silently; merge the two"))
                 continue
             first_seen[key] = key_node
-            result[key] = self.build(value_node, depth + 1)
+            result[key] = self.build(value_node)
         return result
 
 
@@ -168,11 +232,15 @@ def parse_yaml(raw: bytes) -> Parsed:
     text, problems = _decode(raw)
     if text is None:
         return Parsed(None, None, problems)
-    if "&" in text or "*" in text or "!" in text:
-        problems = _forbidden_events(text)
+    if _needs_event_pass(text):
+        problems = _event_problems(text)
         if problems:
             return Parsed(None, None, problems)
-    root, problems = _compose(text)
+        root, problems = _compose(text)
+    else:  # the same findings as the branch above, in one pass over the text when all is well
+        root, problems = _compose(text)
+        if problems or (root is not None and _too_deep(root, 1)):
+            problems = _event_problems(text) or problems
     if problems:
         return Parsed(None, None, problems)
     if not isinstance(root, yaml.MappingNode):
@@ -182,7 +250,7 @@ def parse_yaml(raw: bytes) -> Parsed:
                                            f"expected a mapping of fields, found {found}",
                                            "start the file with `id: <record id>`")])
     builder = _Builder()
-    value = builder.build(root, 1)
+    value = builder.build(root)
     if builder.problems:
         return Parsed(None, root, builder.problems)
     return Parsed(value, root, [])

@@ -31,8 +31,8 @@ def is_terminal(stream: IO[str] | None = None) -> bool:
 
 
 def colour_wanted(stream: IO[str] | None = None) -> bool:
-    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org)."""
-    return "NO_COLOR" not in os.environ and is_terminal(stream)
+    """Colour on a terminal, unless NO_COLOR is set to a non-empty value (no-color.org)."""
+    return not os.environ.get("NO_COLOR") and is_terminal(stream)
 
 
 def console(stream: IO[str] | None = None) -> Console:
