@@ -66,7 +66,8 @@ def validate_kb(root: Path, *, sources_dir: Path | None = None, use_cache: bool 
     """
     index = Index.open(root, use_cache=use_cache)
     try:
-        results = index.refresh(debug=debug, progress=progress)
+        # a throwaway (in-memory) index only validates: it needs no query tables
+        results = index.refresh(debug=debug, progress=progress, derive=index.persistent)
         paths = {f.display: f.path for f in index.files}
     finally:
         index.close()

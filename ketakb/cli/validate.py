@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, TextIO
 
 import typer
 
@@ -22,6 +23,48 @@ class ReportFormat(str, Enum):
 
 def _default_format() -> ReportFormat:
     return ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr for long runs: only on a terminal, never in CI.
+
+    Drawn once a run has taken half a second, at most ten times a second, and erased at the
+    end, so short runs and piped output never see it.
+    """
+
+    DELAY = 0.5
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.drawn = False
+
+    @classmethod
+    def for_terminal(cls, stream: TextIO) -> _ProgressBar | None:
+        if os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"):
+            return None
+        try:
+            return cls(stream) if stream.isatty() else None
+        except (AttributeError, ValueError):
+            return None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.start < self.DELAY or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        filled = self.WIDTH * done // max(total, 1)
+        self.stream.write(f"\rchecking [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                          f"{done}/{total} files")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
 
 
 @app.command()
@@ -46,7 +89,13 @@ def validate(
     root = resolve_kb(path or kb)
     if sources_dir is not None and not sources_dir.is_dir():
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
-    report = validate_kb(root, sources_dir=sources_dir, use_cache=not no_cache, debug=debug)
+    bar = _ProgressBar.for_terminal(sys.stderr)
+    try:
+        report = validate_kb(root, sources_dir=sources_dir, use_cache=not no_cache, debug=debug,
+                             progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     REPORTERS[(output or _default_format()).value](report, sys.stdout)
     raise typer.Exit(0 if report.ok(strict) else 1)
 

@@ -1,0 +1,203 @@
+"""The compiled index as a cache: unchanged files are never checked twice, and a broken or
+unusable cache never changes a result."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ketakb import loader
+from ketakb.cli import app
+from ketakb.index import cache_path
+from ketakb.validation import Report, validate_kb
+from tests.conftest import ARCHIVES
+
+Write = Callable[[str, str], Path]
+TYPO = "id: typo\nname: Typo\nsummary: s\nnmae: x\n"
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stems of the files checked (parsed and modelled), in order, across runs."""
+    stems: list[str] = []
+    real = loader._check_bytes
+
+    def counting(record_file: loader.RecordFile, raw: bytes) -> loader.FileResult:
+        stems.append(record_file.path.stem)
+        return real(record_file, raw)
+
+    monkeypatch.setattr(loader, "_check_bytes", counting)
+    return stems
+
+
+def _places(report: Report) -> list[tuple[str, int, int, str, str]]:
+    return [(Path(f.file).name, f.line, f.column, f.code, f.message) for f in report.findings]
+
+
+def test_second_run_checks_nothing(kb_copy: Path, write_record: Write,
+                                   checked: list[str]) -> None:
+    write_record("agents/typo.yaml", TYPO)
+    first = validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert len(checked) == 8
+    checked.clear()
+    second = validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert checked == []
+    assert second == first
+    assert [f.code for f in second.findings] == ["KB021"]
+
+
+def test_changed_file_is_checked_again(kb_copy: Path, write_record: Write,
+                                       checked: list[str]) -> None:
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    checked.clear()
+    path = kb_copy / "conditions" / "major-depressive-disorder.yaml"
+    path.write_text(path.read_text() + "nmae: x\n")
+    report = validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert checked == ["major-depressive-disorder"]
+    assert [(f.code, f.line) for f in report.findings] == [("KB021", 6)]
+
+
+def test_same_size_edit_is_seen(kb_copy: Path, checked: list[str]) -> None:
+    """An edit that keeps the size still changes the modification time."""
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    checked.clear()
+    path = kb_copy / "effects" / "rapid-antidepressant-effect.yaml"
+    text = path.read_text()
+    before = path.stat().st_mtime_ns
+    path.write_text(text.replace("type: therapeutic", "type: therapeutik"))
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+    report = validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert checked == ["rapid-antidepressant-effect"]
+    assert [f.hint for f in report.findings] == ["did you mean 'therapeutic'?"]
+
+
+def test_touched_but_unchanged_file_is_not_checked(kb_copy: Path, checked: list[str]) -> None:
+    first = validate_kb(kb_copy, sources_dir=ARCHIVES)
+    checked.clear()
+    path = kb_copy / "agents" / "ketamine.yaml"
+    later = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(later, later))
+    assert validate_kb(kb_copy, sources_dir=ARCHIVES) == first
+    assert checked == []  # same digest: the stored result stands
+
+
+def test_deleted_file_takes_its_findings_along(kb_copy: Path, write_record: Write) -> None:
+    typo = write_record("agents/typo.yaml", TYPO)
+    assert [f.code for f in validate_kb(kb_copy, sources_dir=ARCHIVES).findings] == ["KB021"]
+    typo.unlink()
+    report = validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert report.findings == []
+    assert report.files == 7
+
+
+def test_renamed_file_is_judged_by_its_new_name(kb_copy: Path) -> None:
+    path = kb_copy / "effects" / "rapid-antidepressant-effect.yaml"
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    path.rename(path.with_name("fast-effect.yaml"))
+    assert [f.code for f in validate_kb(kb_copy, sources_dir=ARCHIVES).findings] == ["KB030"]
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x00garbage\xff" * 100,
+                                     b"SQLite format 3\x00" + b"\x01" * 4000])
+def test_corrupt_cache_is_rebuilt(kb_copy: Path, write_record: Write, garbage: bytes,
+                                  checked: list[str]) -> None:
+    write_record("agents/typo.yaml", TYPO)
+    expected = _places(validate_kb(kb_copy, sources_dir=ARCHIVES))
+    cache = cache_path(kb_copy)
+    cache.write_bytes(garbage)
+    checked.clear()
+    assert _places(validate_kb(kb_copy, sources_dir=ARCHIVES)) == expected
+    assert len(checked) == 8  # nothing trusted from the garbage
+    with sqlite3.connect(cache) as connection:  # a working cache again
+        assert connection.execute("SELECT count(*) FROM files").fetchone()[0] == 8
+    checked.clear()
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert checked == []
+
+
+def test_unwritable_cache_dir_falls_back_to_memory(kb_copy: Path, tmp_path: Path,
+                                                   write_record: Write,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("KETAKB_CACHE_DIR", str(blocker / "cache"))
+    write_record("agents/typo.yaml", TYPO)
+    report = validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert [f.code for f in report.findings] == ["KB021"]
+    assert blocker.read_text() == "a file where the cache folder should be"
+    result = CliRunner().invoke(app, ["validate", str(kb_copy)])
+    assert result.exit_code == 1 and "KB021" in result.stdout
+
+
+def test_no_cache_writes_nothing(kb_copy: Path, private_cache: Path) -> None:
+    result = CliRunner().invoke(app, ["validate", str(kb_copy), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert list(private_cache.iterdir()) == []
+    assert CliRunner().invoke(app, ["validate", str(kb_copy)]).exit_code == 0
+    assert [p.name for p in private_cache.iterdir()] == [cache_path(kb_copy).name]
+
+
+def test_no_cache_ignores_a_stale_cache(kb_copy: Path, checked: list[str]) -> None:
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    checked.clear()
+    validate_kb(kb_copy, sources_dir=ARCHIVES, use_cache=False)
+    assert len(checked) == 7
+
+
+def test_each_kb_has_its_own_cache(kb_copy: Path, tmp_path: Path, write_record: Write) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    os.rename(kb_copy, other / "kb")
+    clean = validate_kb(other / "kb", sources_dir=ARCHIVES)
+    os.rename(other / "kb", kb_copy)
+    write_record("agents/typo.yaml", TYPO)
+    assert clean.findings == []
+    assert [f.code for f in validate_kb(kb_copy, sources_dir=ARCHIVES).findings] == ["KB021"]
+    assert cache_path(kb_copy) != cache_path(other / "kb")
+
+
+def test_cached_findings_follow_the_working_directory(kb_copy: Path, write_record: Write,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored findings hold no file name: paths are shown relative to where the user is."""
+    write_record("agents/typo.yaml", TYPO)
+    [absolute] = validate_kb(kb_copy).findings
+    assert absolute.file == str(kb_copy / "agents" / "typo.yaml")
+    monkeypatch.chdir(kb_copy)
+    [relative] = validate_kb(kb_copy).findings
+    assert relative.file == os.path.join("agents", "typo.yaml")
+    assert (relative.line, relative.column, relative.code) == (4, 1, "KB021")
+
+
+def test_internal_errors_are_not_cached(kb_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KB099 comes from the checker, not the file: the next run must try again."""
+    real = loader._check_bytes
+
+    def explode(record_file: loader.RecordFile, raw: bytes) -> loader.FileResult:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(loader, "_check_bytes", explode)
+    assert {f.code for f in validate_kb(kb_copy).findings} == {"KB099"}
+    monkeypatch.setattr(loader, "_check_bytes", real)
+    assert validate_kb(kb_copy).findings == []
+
+
+def test_a_changed_checker_invalidates_the_cache(kb_copy: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results computed by other checker code are never served, whatever the version says."""
+    from ketakb import index
+
+    validate_kb(kb_copy)
+    calls = []
+    real = loader._check_bytes
+    monkeypatch.setattr(loader, "_check_bytes",
+                        lambda *args: calls.append(1) or real(*args))
+    validate_kb(kb_copy)
+    assert calls == []
+    monkeypatch.setattr(index, "checker_fingerprint", lambda: "a-newer-checker")
+    validate_kb(kb_copy)
+    assert calls
