@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-KB_ENV = "KETAKB_KB"
+from ketakb import KB_ENV, bundled_kb, default_kb
 
 KbOption = Annotated[
     Optional[Path],
@@ -24,20 +24,31 @@ DebugOption = Annotated[
 ]
 
 
-def bundled_kb() -> Path:
-    """The KB shipped with the package: inside it when installed, beside it in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "kb"
-    return installed if installed.is_dir() else package.parent / "kb"
+__all__ = ["KB_ENV", "DebugOption", "FormatOption", "KbOption", "NoCacheOption", "OutputFormat",
+           "bundled_kb", "resolve_kb"]
 
 
 def resolve_kb(option: Path | None) -> Path:
     """--kb, else $KETAKB_KB, else the bundled KB; a path that is no folder is a usage error."""
-    chosen = option or (Path(os.environ[KB_ENV]) if os.environ.get(KB_ENV) else bundled_kb())
+    chosen = option or default_kb()
     if not chosen.is_dir():
         raise typer.BadParameter(f"'{chosen}' is not a folder", param_hint="--kb")
     return chosen
 
 NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Do not read or write the compiled index cache.")
+]
+
+
+class OutputFormat(str, Enum):
+    """How the query commands print: a human table, or a documented JSON or YAML shape."""
+
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table (plain text when piped), json or yaml."),
 ]

@@ -1,0 +1,513 @@
+"""The read side of the KB as a library: look up, search, explain, conflicts, sources, graph.
+
+`KnowledgeBase` wraps the compiled index (`ketakb.index.Index`) and answers every query with
+plain JSON-ready values in the documented shapes of `ketakb.shapes`: a record is its YAML
+fields plus "kind", a claim is `claim_json`. The CLI only renders what these methods return,
+so scripts and tests can call them directly:
+
+    from ketakb import open_kb
+    with open_kb("kb") as kb:
+        for path in kb.explain("rapid-antidepressant-effect")["paths"]:
+            print(" → ".join(step["object"] for step in path))
+
+Mechanism chains (`explain`, `graph(to=…)`) follow claims from subject to object, except two
+chemical predicates whose arrow points against the flow of a mechanism: `X metabolite_of Y`
+and `X enantiomer_of Y` are walked from Y to X (ketamine is metabolised into norketamine, and
+racemic ketamine contains esketamine), so what a metabolite or an enantiomer does is reachable
+from the parent drug, while the parent's claims are never credited to the metabolite.
+`part_of` and `instance_of` are walked as written, from the part to the whole and from the
+member to its class: what a subunit or a step does is a way the whole receptor or pathway is
+engaged, and what a class of drugs does, its members do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ketakb import vocab
+from ketakb.index import Index
+
+#: Predicates walked from object to subject in mechanism chains (see the module docstring).
+REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
+#: Kinds in the order listings show them: the mechanism's order, then the sources.
+KIND_ORDER = ("agent", "receptor", "pathway", "effect", "condition", "source")
+#: Search weights per indexed field: a hit in a name counts more than one in a quote.
+FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
+DEFAULT_DEPTH = 6
+MAX_PATHS = 1000
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_LOOSE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A record a query names: its id, kind and display name."""
+
+    id: str
+    kind: str
+    name: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"id": self.id, "kind": self.kind, "name": self.name}
+
+
+class NotFound(LookupError):
+    """A query names no record (`matches` empty, `suggestions` close ones) or several."""
+
+    def __init__(self, query: str, matches: list[Match], suggestions: list[Match]) -> None:
+        self.query = query
+        self.matches = matches
+        self.suggestions = suggestions
+        what = "several records" if matches else "no record"
+        super().__init__(f"{what} match '{query}'")
+
+
+def _loose(text: str) -> str:
+    """Case, spaces, hyphens and punctuation ignored: 'NMDA-Receptor' ~ 'nmda receptor'."""
+    return _LOOSE.sub("", text.casefold())
+
+
+def _kind_rank(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def step_ends(claim: dict[str, Any]) -> tuple[str, str]:
+    """The (from, to) of a claim as a step of a mechanism chain."""
+    if claim["predicate"] in REVERSED_PREDICATES:
+        return claim["object"], claim["subject"]
+    return claim["subject"], claim["object"]
+
+
+class KnowledgeBase:
+    """Queries over one KB folder's compiled index. Use as a context manager, or `close()`."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._source_types: dict[str, str] | None = None
+
+    @classmethod
+    def open(cls, root: Path, *, use_cache: bool = True) -> KnowledgeBase:
+        """Open the KB's index and bring it up to date (changed files only)."""
+        index = Index.open(root, use_cache=use_cache)
+        try:
+            index.refresh(full=False)
+        except BaseException:
+            index.close()
+            raise
+        return cls(index)
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    # -- records ---------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return list(self.index.rows(sql, params))
+
+    def record(self, ident: str) -> dict[str, Any] | None:
+        """The record with this exact id (YAML fields plus "kind", without claims)."""
+        rows = self._rows("SELECT json FROM records WHERE id = ? ORDER BY path LIMIT 1",
+                          (ident,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def records(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every record (or every record of one kind), by kind then id."""
+        if kind is None:
+            rows = self._rows("SELECT json FROM records ORDER BY id, path")
+        else:
+            rows = self._rows("SELECT json FROM records WHERE kind = ? ORDER BY id, path",
+                              (kind,))
+        seen: set[str] = set()
+        found = []
+        for (text,) in rows:
+            record = json.loads(text)
+            if record["id"] not in seen:
+                seen.add(record["id"])
+                found.append(record)
+        return sorted(found, key=lambda r: (_kind_rank(r["kind"]), r["id"]))
+
+    def _matches(self, ids: Iterable[str]) -> list[Match]:
+        found: dict[str, Match] = {}
+        for ident in ids:
+            if ident in found:
+                continue
+            row = self._rows("SELECT kind, name FROM records WHERE id = ? ORDER BY path LIMIT 1",
+                             (ident,))
+            if row:
+                found[ident] = Match(ident, row[0][0], row[0][1])
+        return list(found.values())
+
+    def resolve(self, query: str) -> list[Match]:
+        """Records whose id, name or synonym is `query`, ignoring case (then also ignoring
+        spaces, hyphens and punctuation). An exact id wins outright."""
+        query = query.strip()
+        if self._rows("SELECT 1 FROM records WHERE id = ? LIMIT 1", (query,)):
+            return self._matches([query])
+        ids = [row[0] for row in self._rows(
+            "SELECT DISTINCT id FROM names WHERE key = ? ORDER BY id", (query.casefold(),))]
+        if not ids and _loose(query):
+            loose = _loose(query)
+            ids = sorted({ident for key, ident in self._rows("SELECT key, id FROM names")
+                          if _loose(key) == loose})
+        return self._matches(ids)
+
+    def suggest(self, query: str, limit: int = 5) -> list[Match]:
+        """Records whose names are close to `query`: for "did you mean …"."""
+        keys: dict[str, list[str]] = defaultdict(list)
+        for key, ident in self._rows("SELECT key, id FROM names ORDER BY id"):
+            keys[key].append(ident)
+        folded = query.strip().casefold()
+        close = difflib.get_close_matches(folded, list(keys), n=limit * 2, cutoff=0.6)
+        if len(folded) >= 3:
+            close += sorted(k for k in keys if folded in k and k not in close)
+        return self._matches(ident for key in close for ident in keys[key])[:limit]
+
+    def names(self, ids: Iterable[str]) -> dict[str, str]:
+        """Id → display name (the id itself for an id that names no record)."""
+        wanted = list(dict.fromkeys(ids))
+        found = {m.id: m.name for m in self._matches(wanted)}
+        return {ident: found.get(ident, ident) for ident in wanted}
+
+    def lookup(self, query: str) -> Match:
+        """The one record `query` names; raises `NotFound` (with suggestions) otherwise."""
+        matches = self.resolve(query)
+        if len(matches) == 1:
+            return matches[0]
+        raise NotFound(query, matches, [] if matches else self.suggest(query))
+
+    # -- claims ----------------------------------------------------------------------------
+
+    def _claims(self, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        rows = self._rows(f"SELECT json FROM claims {where} ORDER BY id, path", params)
+        seen: set[str] = set()
+        claims = []
+        for (text,) in rows:
+            claim = json.loads(text)
+            if claim["id"] not in seen:
+                seen.add(claim["id"])
+                claims.append(claim)
+        return claims
+
+    def claim(self, ident: str) -> dict[str, Any] | None:
+        found = self._claims("WHERE id = ?", (ident,))
+        return found[0] if found else None
+
+    def involving(self, ident: str) -> list[dict[str, Any]]:
+        """Every claim whose subject or object is the record, wherever it is stored."""
+        return self._claims("WHERE subject = ? OR object = ? OR host = ?", (ident,) * 3)
+
+    def show(self, ident: str) -> dict[str, Any] | None:
+        """The record plus "claims": every claim that involves it."""
+        record = self.record(ident)
+        if record is None:
+            return None
+        return {**record, "claims": self.involving(ident)}
+
+    def source_types(self) -> dict[str, str]:
+        """Source id → source type."""
+        if self._source_types is None:
+            self._source_types = {r["id"]: r["type"] for r in self.records("source")}
+        return self._source_types
+
+    def peer_reviewed_support(self, claim: dict[str, Any]) -> bool:
+        """Whether a peer-reviewed source supports the claim."""
+        types = self.source_types()
+        return any(e["stance"] == "supports"
+                   and types.get(e["source"]) in vocab.PEER_REVIEWED_TYPES
+                   for e in claim["evidence"])
+
+    def claims(self, *, about: str | None = None, source: str | None = None,
+               status: str | None = None, predicate: str | None = None,
+               peer_reviewed: bool = False) -> list[dict[str, Any]]:
+        """Claims filtered by involved record, cited source, status, predicate and whether a
+        peer-reviewed source supports them; all filters must hold."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if about is not None:
+            clauses.append("(subject = ? OR object = ? OR host = ?)")
+            params += [about] * 3
+        if source is not None:
+            clauses.append("id IN (SELECT claim FROM evidence WHERE source = ?)")
+            params.append(source)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if predicate is not None:
+            clauses.append("predicate = ?")
+            params.append(predicate)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        found = self._claims(where, tuple(params))
+        if peer_reviewed:
+            found = [c for c in found if self.peer_reviewed_support(c)]
+        return found
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text search over names, synonyms, summaries, statements and quotes, ranked by
+        weighted BM25: [{"id", "kind", "name", "score", "matched": [{"field", "text"}]}].
+
+        Every word must occur (stemmed, prefix-matched); when no record has them all, any
+        word will do. `matched` gives each field that matched with the hit marked «so».
+        """
+        words = _WORD.findall(text)
+        if not words:
+            return []
+        terms = ['"' + w.replace('"', '""') + '"*' for w in words]
+        hits = self._fts(" AND ".join(terms)) or self._fts(" OR ".join(terms))
+        scored: dict[str, dict[str, Any]] = {}
+        for ident, kind, field, rank, snippet in hits:
+            entry = scored.setdefault(ident, {"id": ident, "kind": kind, "score": 0.0,
+                                              "matched": []})
+            entry["score"] += -rank * FIELD_WEIGHTS.get(field, 1.0)
+            if {"field": field, "text": snippet} not in entry["matched"]:
+                entry["matched"].append({"field": field, "text": snippet})
+        results = []
+        for entry in scored.values():
+            if entry["kind"] == "claim":
+                claim = self.claim(entry["id"])
+                name = claim["statement"] if claim else entry["id"]
+            else:
+                matches = self._matches([entry["id"]])
+                name = matches[0].name if matches else entry["id"]
+            results.append({"id": entry["id"], "kind": entry["kind"], "name": name,
+                            "score": round(entry["score"], 3), "matched": entry["matched"]})
+        results.sort(key=lambda r: (-r["score"], r["id"]))
+        return results[:limit]
+
+    def _fts(self, expression: str) -> list[tuple[Any, ...]]:
+        import sqlite3
+
+        try:
+            return self._rows(
+                "SELECT id, kind, field, bm25(search), "
+                "snippet(search, 0, '«', '»', '…', 16) FROM search WHERE search MATCH ? "
+                "ORDER BY bm25(search), id, field", (expression,))
+        except sqlite3.OperationalError:
+            return []
+
+    # -- mechanisms ------------------------------------------------------------------------
+
+    def _all_claims(self, include_withdrawn: bool) -> list[dict[str, Any]]:
+        claims = self._claims()
+        if include_withdrawn:
+            return claims
+        return [c for c in claims if c["status"] not in vocab.WITHDRAWN_STATUSES]
+
+    def explain(self, target: str, from_: str = "ketamine", *, include_withdrawn: bool = False,
+                max_depth: int = DEFAULT_DEPTH,
+                through: Iterable[str] = ()) -> dict[str, Any]:
+        """Every chain of claims from `from_` to `target` (ids): {"target", "from", "paths"}.
+
+        A path is a list of claims, each a step (see `step_ends` for the direction of
+        chemical predicates); no record appears twice in a path, a path has at most
+        `max_depth` steps and passes through every record in `through`, and paths are
+        sorted by length, then by their claim ids. Refuted and outdated claims are left out
+        unless `include_withdrawn`.
+        """
+        paths = list(self._walk(self._all_claims(include_withdrawn), from_, target, max_depth))
+        required = set(through)
+        if required:
+            paths = [p for p in paths
+                     if required <= {end for c in p for end in (c["subject"], c["object"])}]
+        paths.sort(key=lambda p: (len(p), [c["id"] for c in p]))
+        return {"target": target, "from": from_, "paths": paths[:MAX_PATHS]}
+
+    @staticmethod
+    def _walk(claims: list[dict[str, Any]], start: str, goal: str,
+              max_depth: int) -> Iterator[list[dict[str, Any]]]:
+        steps: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for claim in claims:
+            origin, end = step_ends(claim)
+            steps[origin].append((end, claim))
+        for options in steps.values():
+            options.sort(key=lambda o: (o[0], o[1]["predicate"], o[1]["id"]))
+        count = 0
+
+        def visit(node: str, path: list[dict[str, Any]],
+                  seen: set[str]) -> Iterator[list[dict[str, Any]]]:
+            nonlocal count
+            if count >= MAX_PATHS:
+                return
+            if node == goal and path:
+                count += 1
+                yield list(path)
+                return
+            if len(path) >= max_depth:
+                return
+            for end, claim in steps.get(node, ()):
+                if end in seen:
+                    continue
+                path.append(claim)
+                seen.add(end)
+                yield from visit(end, path, seen)
+                seen.discard(end)
+                path.pop()
+
+        if start != goal:
+            yield from visit(start, [], {start})
+
+    def conflicts(self) -> dict[str, Any]:
+        """Where sources disagree.
+
+        {"disputed": [{"claim", "supports", "disputes", "qualifies"}] for every contested,
+        refuted or outdated claim (source ids on each side), "opposing": [{"claims": [a, b]}]
+        for every pair of claims on the same subject and object with opposite predicates}.
+        """
+        claims = self._claims()
+        disputed = []
+        for claim in claims:
+            if claim["status"] not in vocab.CONFLICT_TOLERANT_STATUSES:
+                continue
+            sides: dict[str, list[str]] = {"supports": [], "disputes": [], "qualifies": []}
+            for evidence in claim["evidence"]:
+                if evidence["source"] not in sides[evidence["stance"]]:
+                    sides[evidence["stance"]].append(evidence["source"])
+            disputed.append({"claim": claim, **sides})
+        by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for claim in claims:
+            by_pair[(claim["subject"], claim["object"])].append(claim)
+        opposing = []
+        for pair in sorted(by_pair):
+            group = by_pair[pair]
+            for n, first in enumerate(group):
+                opposites = vocab.PREDICATES[first["predicate"]].opposites \
+                    if first["predicate"] in vocab.PREDICATES else ()
+                for second in group[n + 1:]:
+                    if second["predicate"] in opposites:
+                        opposing.append({"claims": [first, second]})
+        return {"disputed": disputed, "opposing": opposing}
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def sources(self, ident: str | None = None) -> list[dict[str, Any]]:
+        """Every source; or the source `ident`; or the sources the claims involving the
+        record `ident` cite (as evidence or for a figure). Sorted by id."""
+        if ident is None:
+            return self.records("source")
+        record = self.record(ident)
+        if record is None:
+            return []
+        if record["kind"] == "source":
+            return [record]
+        cited: set[str] = set()
+        for claim in self.involving(ident):
+            cited.update(e["source"] for e in claim["evidence"])
+            cited.update(f["source"] for f in claim["figures"])
+        return [s for s in (self.record(i) for i in sorted(cited))
+                if s is not None and s["kind"] == "source"]
+
+    def cited_by(self, source: str) -> list[str]:
+        """Ids of the claims citing a source as evidence."""
+        return [row[0] for row in self._rows(
+            "SELECT DISTINCT claim FROM evidence WHERE source = ? ORDER BY claim", (source,))]
+
+    # -- graph -----------------------------------------------------------------------------
+
+    def graph(self, focus: str | None = None, depth: int | None = None, *,
+              to: str | None = None, from_: str = "ketamine", through: Iterable[str] = (),
+              include_withdrawn: bool = True) -> dict[str, Any]:
+        """The claim graph between records: {"nodes": [{"id", "kind", "name"}], "edges":
+        [{"id", "subject", "predicate", "object", "status"}]}.
+
+        With `focus`, only records within `depth` claims of it, either direction (default
+        2); with `to`, only the claims on the mechanism chains of at most `depth` steps
+        (default 6) from `from_` to `to` through every record of `through`, as `explain`
+        finds them. Refuted and outdated
+        claims are edges too unless `include_withdrawn` is false.
+        """
+        if to is not None:
+            paths = self.explain(to, from_, include_withdrawn=include_withdrawn,
+                                 max_depth=depth or DEFAULT_DEPTH, through=through)["paths"]
+            on_paths = {c["id"]: c for path in paths for c in path}
+            claims = sorted(on_paths.values(), key=lambda c: c["id"])
+        else:
+            claims = self._all_claims(include_withdrawn)
+            claims = [c for c in claims if c["subject"] != c["object"]]
+            if focus is not None:
+                near = self._near(claims, focus, 2 if depth is None else depth)
+                claims = [c for c in claims if c["subject"] in near and c["object"] in near]
+        ids = {end for c in claims for end in (c["subject"], c["object"])}
+        if focus is not None and not claims:
+            ids.add(focus)
+        nodes = sorted((m.as_json() for m in self._matches(sorted(ids))),
+                       key=lambda n: (_kind_rank(n["kind"]), n["id"]))
+        known = {n["id"] for n in nodes}
+        edges = [{"id": c["id"], "subject": c["subject"], "predicate": c["predicate"],
+                  "object": c["object"], "status": c["status"]}
+                 for c in claims if c["subject"] in known and c["object"] in known]
+        return {"nodes": nodes, "edges": edges}
+
+    @staticmethod
+    def _near(claims: list[dict[str, Any]], focus: str, depth: int) -> set[str]:
+        neighbours: dict[str, set[str]] = defaultdict(set)
+        for claim in claims:
+            neighbours[claim["subject"]].add(claim["object"])
+            neighbours[claim["object"]].add(claim["subject"])
+        near = {focus}
+        queue = deque([(focus, 0)])
+        while queue:
+            node, distance = queue.popleft()
+            if distance >= depth:
+                continue
+            for other in sorted(neighbours[node] - near):
+                near.add(other)
+                queue.append((other, distance + 1))
+        return near
+
+    # -- statistics ------------------------------------------------------------------------
+
+    def stats(self, sources_dir: Path | None = None) -> dict[str, Any]:
+        """Counts: {"records": {kind: n}, "claims": {"total", "by_status", "peer_reviewed",
+        "peer_reviewed_share"}, "sources": {type: n}, "quotes": {"total", "archived",
+        "verified", "not_found"}}. Quotes are verified against the archived source texts
+        only when `sources_dir` is given; otherwise "verified" and "not_found" are null."""
+        records = self.records()
+        by_kind = {kind: sum(r["kind"] == kind for r in records) for kind in KIND_ORDER}
+        claims = self._claims()
+        by_status = {status: sum(c["status"] == status for c in claims)
+                     for status in vocab.STATUSES}
+        peer = sum(self.peer_reviewed_support(c) for c in claims)
+        sources = [r for r in records if r["kind"] == "source"]
+        by_type = {t: sum(s["type"] == t for s in sources) for t in vocab.SOURCE_TYPES}
+        archives = {s["id"]: s["archive"] for s in sources if s.get("archive")}
+        quotes = [(e["source"], e["quote"]) for c in claims for e in c["evidence"]
+                  if e.get("quote")]
+        archived = [(s, q) for s, q in quotes if s in archives]
+        verified: int | None = None
+        if sources_dir is not None:
+            from ketakb.quotes import normalise
+
+            texts: dict[str, str | None] = {}
+            for source, archive in archives.items():
+                try:
+                    raw = (sources_dir / archive).read_bytes()
+                    texts[source] = normalise(raw.decode("utf-8", errors="replace"))
+                except OSError:
+                    texts[source] = None
+            verified = sum(1 for s, q in archived
+                           if texts.get(s) is not None and normalise(q) in (texts[s] or ""))
+        return {
+            "records": by_kind,
+            "claims": {"total": len(claims), "by_status": by_status, "peer_reviewed": peer,
+                       "peer_reviewed_share": round(peer / len(claims), 3) if claims else 0.0},
+            "sources": by_type,
+            "quotes": {"total": len(quotes), "archived": len(archived), "verified": verified,
+                       "not_found": None if verified is None else len(archived) - verified},
+        }

@@ -1,0 +1,367 @@
+"""Renderers: turn what `ketakb.queries` returns into tables, JSON, YAML, Mermaid or DOT.
+
+Text from records is data. On a terminal it goes into rich `Text` objects, which never parse
+markup, after `safe_text` has made control characters (terminal escapes) visible; piped, it is
+written as plain lines, uncoloured and never wrapped. Rich is imported only for a terminal,
+PyYAML only for `--format yaml`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any, Union
+
+from ketakb import vocab
+from ketakb.queries import REVERSED_PREDICATES, NotFound
+from ketakb.terminal import is_terminal, safe_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+#: A piece of a line: (text, rich style or "").
+Span = tuple[str, str]
+Cell = Union[str, Span]
+
+STATUS_STYLES = {
+    "established": "bold green", "supported": "green", "hypothesis": "yellow",
+    "contested": "magenta", "unsupported": "yellow dim", "refuted": "red",
+    "outdated": "red dim",
+}
+KIND_COLOURS = {
+    "agent": "#fde2e4", "receptor": "#dbe8fb", "pathway": "#ddf3dd", "effect": "#fff2c2",
+    "condition": "#ead9f7", "source": "#eeeeee",
+}
+_KIND_STROKES = {
+    "agent": "#c0392b", "receptor": "#2e5c9e", "pathway": "#2e7d32", "effect": "#b7950b",
+    "condition": "#6c3483", "source": "#777777",
+}
+
+
+class Writer:
+    """Lines and tables to one stream: rich on a terminal, plain text otherwise."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.rich = is_terminal(out)
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from ketakb.terminal import console
+
+            self._console = console(self.out)
+        return self._console
+
+    def line(self, *spans: Cell) -> None:
+        parts = [(s, "") if isinstance(s, str) else s for s in spans]
+        if not self.rich:
+            self.out.write("".join(safe_text(text) for text, _ in parts) + "\n")
+            return
+        from rich.text import Text
+
+        text = Text()
+        for chunk, style in parts:
+            text.append(safe_text(chunk), style=style or None)
+        self.console.print(text)
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        cells = [[(c, "") if isinstance(c, str) else c for c in row] for row in rows]
+        if not self.rich:
+            texts = [list(headers), *[[safe_text(t) for t, _ in row] for row in cells]]
+            widths = [max(len(row[i]) for row in texts) for i in range(len(headers))]
+            for line in texts:
+                padded = [t.ljust(w) for t, w in zip(line[:-1], widths, strict=False)]
+                self.out.write("  ".join([*padded, line[-1]]).rstrip() + "\n")
+            return
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for header in headers:
+            table.add_column(header)
+        for row in cells:
+            table.add_row(*(Text(safe_text(t), style=s or "") for t, s in row))
+        self.console.print(table)
+
+
+def status_span(status: str) -> Span:
+    return (f"[{status}]", STATUS_STYLES.get(status, ""))
+
+
+def emit(data: Any, fmt: str, out: IO[str]) -> None:
+    """JSON (indented, UTF-8) or YAML of a JSON-ready value."""
+    if fmt == "yaml":
+        import yaml
+
+        out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20))
+    else:
+        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+# -- records --------------------------------------------------------------------------------
+
+
+def _display_name(record: dict[str, Any]) -> str:
+    return str(record.get("name") or record.get("title") or record["id"])
+
+
+def _first_line(text: str | None, width: int = 100) -> str:
+    if not text:
+        return ""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
+def list_table(records: list[dict[str, Any]], out: IO[str]) -> None:
+    writer = Writer(out)
+    kinds = list(dict.fromkeys(r["kind"] for r in records))
+    for n, kind in enumerate(kinds):
+        group = [r for r in records if r["kind"] == kind]
+        if n:
+            writer.line()
+        writer.line((f"{vocab.FOLDER_OF_KIND.get(kind, kind)} ({len(group)})", "bold"))
+        writer.table(["id", "name", "summary"], [
+            [(r["id"], "cyan"), _display_name(r), _first_line(r.get("summary"))]
+            for r in group])
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_value_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def claim_block(writer: Writer, claim: dict[str, Any], indent: str = "") -> None:
+    writer.line(indent, (claim["id"], "cyan"), "  ", status_span(claim["status"]))
+    writer.line(indent, "  ", claim["subject"], " ", (claim["predicate"], "bold"), " ",
+                claim["object"])
+    writer.line(indent, "  ", claim["statement"])
+    if claim.get("context"):
+        writer.line(indent, "  ", ("context: ", "dim"), _value_text(claim["context"]))
+    for figure in claim.get("figures") or []:
+        value = f"{figure['value']}" + (f"–{figure['upper']}" if figure.get("upper") else "")
+        writer.line(indent, "  ", ("figure: ", "dim"),
+                    f"{figure['measure']} {'~' if figure.get('approximate') else ''}{value} "
+                    f"{figure['unit']} ({figure['population']}; {figure['source']})")
+    writer.line(indent, "  ", ("sources: ", "dim"), evidence_text(claim))
+
+
+def evidence_text(claim: dict[str, Any]) -> str:
+    """The sources, each once, with its stance unless it supports the claim."""
+    shown = (e["source"] if e["stance"] == "supports" else f"{e['source']} ({e['stance']})"
+             for e in claim["evidence"])
+    return ", ".join(dict.fromkeys(shown))
+
+
+def show_table(doc: dict[str, Any], out: IO[str]) -> None:
+    writer = Writer(out)
+    writer.line((_display_name(doc), "bold"), "  ", (f"{doc['id']} · {doc['kind']}", "dim"))
+    skip = {"id", "kind", "name", "title", "claims"}
+    for key, value in doc.items():
+        if key in skip or value in (None, [], {}):
+            continue
+        writer.line((f"{key}: ", "dim"), _value_text(value))
+    claims = doc["claims"]
+    writer.line()
+    writer.line((f"claims ({len(claims)})", "bold"))
+    for claim in claims:
+        claim_block(writer, claim, "  ")
+
+
+def claims_table(claims: list[dict[str, Any]], out: IO[str]) -> None:
+    writer = Writer(out)
+    for n, claim in enumerate(claims):
+        if n:
+            writer.line()
+        claim_block(writer, claim)
+
+
+def not_found(err: NotFound, out: IO[str]) -> None:
+    """"no record matches …; did you mean …" or the list of the several matches."""
+    writer = Writer(out)
+    if err.matches:
+        writer.line(f"several records match '{err.query}'; use one of their ids:")
+        choices = err.matches
+    else:
+        writer.line(f"no record matches '{err.query}'"
+                    + ("; did you mean:" if err.suggestions else ""))
+        choices = err.suggestions
+    for match in choices:
+        writer.line("  ", (match.id, "cyan"), f"  {match.name} ({match.kind})")
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+def search_table(results: list[dict[str, Any]], out: IO[str]) -> None:
+    writer = Writer(out)
+    for hit in results:
+        writer.line((f"{hit['score']:7.2f}", "dim"), "  ", (hit["id"], "cyan"),
+                    f"  ({hit['kind']})  ", _first_line(hit["name"], 80))
+        for matched in hit["matched"]:
+            writer.line("           ", (f"{matched['field']}: ", "dim"), matched["text"])
+
+
+# -- explain --------------------------------------------------------------------------------
+
+
+def explain_table(result: dict[str, Any], names: dict[str, str], out: IO[str]) -> None:
+    """The chains as a tree: common first steps shared, one step a line."""
+    writer = Writer(out)
+    paths: list[list[dict[str, Any]]] = result["paths"]
+    start, target = result["from"], result["target"]
+    writer.line((names.get(start, start), "bold"), " → ", (names.get(target, target), "bold"),
+                f": {len(paths)} chain{'' if len(paths) == 1 else 's'}")
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for claim in path:
+            node = node.setdefault(claim["id"], {"claim": claim, "children": {}})["children"]
+    writer.line((names.get(start, start), "bold"), (f" ({start})", "dim"))
+    _tree_lines(writer, tree, "", names)
+
+
+def _tree_lines(writer: Writer, tree: dict[str, Any], prefix: str,
+                names: dict[str, str]) -> None:
+    items = list(tree.values())
+    for n, item in enumerate(items):
+        last = n == len(items) - 1
+        claim = item["claim"]
+        reverse = claim["predicate"] in REVERSED_PREDICATES
+        end = claim["subject"] if reverse else claim["object"]
+        arrow = " ← " if reverse else " → "
+        writer.line(prefix, "└── " if last else "├── ", (claim["predicate"], "bold"), arrow,
+                    (names.get(end, end), "bold"), "  ", status_span(claim["status"]), "  ",
+                    (evidence_text(claim), "dim"))
+        _tree_lines(writer, item["children"], prefix + ("    " if last else "│   "), names)
+
+
+# -- conflicts ------------------------------------------------------------------------------
+
+
+def conflicts_table(result: dict[str, Any], out: IO[str]) -> None:
+    writer = Writer(out)
+    disputed, opposing = result["disputed"], result["opposing"]
+    writer.line((f"disputed claims ({len(disputed)})", "bold"))
+    for item in disputed:
+        claim = item["claim"]
+        writer.line("  ", (claim["id"], "cyan"), "  ", status_span(claim["status"]))
+        writer.line("    ", claim["statement"])
+        for side in ("supports", "disputes", "qualifies"):
+            if item[side]:
+                writer.line("    ", (f"{side}: ", "dim"), ", ".join(item[side]))
+    writer.line()
+    writer.line((f"opposing claims ({len(opposing)})", "bold"))
+    for item in opposing:
+        first, second = item["claims"]
+        for n, claim in enumerate((first, second)):
+            writer.line("  " if n == 0 else "  vs ", claim["subject"], " ",
+                        (claim["predicate"], "bold"), " ", claim["object"], "  ",
+                        status_span(claim["status"]), "  ", (claim["id"], "cyan"), "  ",
+                        (evidence_text(claim), "dim"))
+
+
+# -- sources and citations ------------------------------------------------------------------
+
+
+def sources_table(sources: list[dict[str, Any]], cited: dict[str, int], out: IO[str]) -> None:
+    Writer(out).table(["id", "type", "date", "claims", "title"], [
+        [(s["id"], "cyan"), s["type"], s.get("date") or "", str(cited.get(s["id"], 0)),
+         _first_line(s["title"], 90)] for s in sources])
+
+
+def citations_text(sources: list[dict[str, Any]], out: IO[str]) -> None:
+    from ketakb.citations import text_citation
+
+    for source in sources:
+        out.write(safe_text(text_citation(source)) + "\n")
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+
+def stats_table(stats: dict[str, Any], out: IO[str]) -> None:
+    writer = Writer(out)
+    writer.line(("records", "bold"))
+    writer.table(["kind", "count"], [[k, str(v)] for k, v in stats["records"].items()])
+    claims = stats["claims"]
+    writer.line()
+    writer.line((f"claims ({claims['total']})", "bold"))
+    writer.table(["status", "count"], [[status_span(k), str(v)]
+                                       for k, v in claims["by_status"].items()])
+    writer.line(f"with peer-reviewed support: {claims['peer_reviewed']} "
+                f"({claims['peer_reviewed_share']:.0%})")
+    writer.line()
+    writer.line(("sources by type", "bold"))
+    writer.table(["type", "count"], [[k, str(v)] for k, v in stats["sources"].items()])
+    quotes = stats["quotes"]
+    writer.line()
+    checked = (f"{quotes['verified']} verified in the archived texts, "
+               f"{quotes['not_found']} not found" if quotes["verified"] is not None
+               else "not checked (give --sources-dir)")
+    writer.line(("quotes: ", "bold"), f"{quotes['total']}, {quotes['archived']} from archived "
+                f"sources: {checked}")
+
+
+# -- graphs ---------------------------------------------------------------------------------
+
+_MERMAID_SAFE = re.compile(r"[A-Za-z0-9 ,.:()'/+_\-]")
+
+
+def mermaid_id(ident: str) -> str:
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", ident)
+
+
+def mermaid_text(text: str) -> str:
+    """Every character Mermaid or Markdown might read as syntax becomes an entity code."""
+    return "".join(c if _MERMAID_SAFE.fullmatch(c) else f"#{ord(c)};" for c in text)
+
+
+def mermaid(graph: dict[str, Any]) -> str:
+    """A `flowchart LR` for a ```mermaid block: a class per kind, withdrawn claims dashed."""
+    lines = ["flowchart LR"]
+    for node in graph["nodes"]:
+        lines.append(f'    {mermaid_id(node["id"])}["{mermaid_text(node["name"])}"]'
+                     f':::{node["kind"]}')
+    for edge in graph["edges"]:
+        label = edge["predicate"]
+        if edge["status"] in vocab.WITHDRAWN_STATUSES:
+            label += f" ({edge['status']})"
+            arrow = "-.->"
+        else:
+            arrow = "-->"
+        lines.append(f'    {mermaid_id(edge["subject"])} {arrow}|"{mermaid_text(label)}"| '
+                     f'{mermaid_id(edge["object"])}')
+    for kind in sorted({n["kind"] for n in graph["nodes"]}):
+        lines.append(f"    classDef {kind} fill:{KIND_COLOURS.get(kind, '#ffffff')},"
+                     f"stroke:{_KIND_STROKES.get(kind, '#333333')},color:#111111")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot(graph: dict[str, Any]) -> str:
+    """A Graphviz digraph: nodes filled by kind, withdrawn claims dashed."""
+    lines = ["digraph ketakb {", "    rankdir=LR;",
+             '    node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+             '    edge [fontname="Helvetica", fontsize=10];']
+    for node in graph["nodes"]:
+        lines.append(f"    {_dot_text(node['id'])} [label={_dot_text(node['name'])}, "
+                     f"fillcolor={_dot_text(KIND_COLOURS.get(node['kind'], '#ffffff'))}];")
+    for edge in graph["edges"]:
+        withdrawn = edge["status"] in vocab.WITHDRAWN_STATUSES
+        label = edge["predicate"] + (f" ({edge['status']})" if withdrawn else "")
+        style = ", style=dashed" if withdrawn else ""
+        lines.append(f"    {_dot_text(edge['subject'])} -> {_dot_text(edge['object'])} "
+                     f"[label={_dot_text(label)}{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
