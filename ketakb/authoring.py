@@ -1,0 +1,289 @@
+"""Authoring helpers behind `ketakb new` and `ketakb fmt`. Nothing here prints.
+
+`new_record` writes a commented skeleton record; `format_file` puts one record file in the
+canonical form of `ketakb.canonical`, never losing content: a file with comments (other than
+the editor modeline), an invalid record, or anything that would not read back exactly is
+reported and left alone. Writes are atomic: a temporary file in the same folder, then
+`os.replace`, so an interrupted run leaves every file whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ketakb import vocab
+from ketakb.canonical import MODELINE_PREFIX, CannotFormat, canonical_text, comment_lines
+from ketakb.loader import RecordFile, check_bytes, discover, display_path, read_file
+
+# -- new ------------------------------------------------------------------------------------
+
+
+class AuthoringError(Exception):
+    """A refusal explained to the user. `usage` errors exit 2, the others exit 1."""
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+def kind_of(name: str) -> str:
+    """The singular kind for a kind name or folder name (`agent` or `agents`)."""
+    lowered = name.strip().lower()
+    if lowered in vocab.FOLDER_OF_KIND:
+        return lowered
+    if lowered in vocab.KINDS:
+        return vocab.KINDS[lowered]
+    choices = ", ".join(vocab.FOLDER_OF_KIND)
+    raise AuthoringError(f"unknown kind '{name}'; choose one of: {choices}", usage=True)
+
+
+def check_new_id(ident: str) -> None:
+    """Refuse ids the record format does not allow (which also rules out any path trick)."""
+    if len(ident) > vocab.ID_MAX_LENGTH:
+        raise AuthoringError(f"id '{ident}' is longer than {vocab.ID_MAX_LENGTH} characters",
+                             usage=True)
+    if not vocab.ID_RE.fullmatch(ident):  # match() would accept a trailing newline
+        raise AuthoringError(f"invalid id '{ident}': ids are lower-case ASCII words joined by "
+                             "hyphens, e.g. nmda-receptor", usage=True)
+
+
+def taken_ids(root: Path) -> dict[str, str]:
+    """Case-folded id → where it is used: every record file's stem and every claim id."""
+    from ketakb.index import Index
+
+    used: dict[str, str] = {}
+    index = Index.open(root)
+    try:
+        index.refresh()
+        for record_file in index.files:
+            used.setdefault(record_file.path.stem.casefold(), record_file.display)
+        for claim_id, host in index.rows("SELECT id, host FROM claims"):
+            used.setdefault(str(claim_id).casefold(), f"a claim in record '{host}'")
+    finally:
+        index.close()
+    return used
+
+
+_HEADER = """\
+# A new {kind} record. Replace every TODO, uncomment the optional fields you need, and delete
+# these guide comments when done: `ketakb fmt` leaves a file with comments alone, and
+# `ketakb validate` checks the record. CONTRIBUTING.md explains each step.
+"""
+
+_ENTITY_COMMON = """\
+summary: TODO one or two sentences, in your own words (never copied from a source)
+# synonyms: [TODO other name]  # other names, abbreviations, brand names
+# xrefs:                       # identifiers in other registries, checked against patterns
+#   {xref}
+# notes: TODO curators' notes that are not claims
+"""
+
+_CLAIMS = """\
+# claims:                      # statements about this record, each with its evidence
+#   - id: {ident}-TODO-predicate-object  # unique across the KB
+#     subject: {ident}          # the record the statement is about
+#     predicate: {predicate}      # see `ketakb/vocab.py` or README for the vocabulary
+#     object: TODO-object-id
+#     statement: TODO the statement in one sentence
+#     status: hypothesis        # established|supported|hypothesis|contested|unsupported|
+#                               # refuted|outdated; each needs certain evidence (README)
+#     context: {{species: human}}  # optional: species, system, tissue, route, dose, ...
+#     evidence:
+#       - source: TODO-source-id
+#         stance: supports      # supports | disputes | qualifies
+#         quote: "TODO verbatim, at most 30 words"  # required if the source is archived
+#         locator: TODO page, section or paragraph
+"""
+
+_BODY: dict[str, str] = {
+    "source": """\
+title: TODO the document's title
+type: web-page                 # journal-article|review|clinical-trial|regulatory-notice|
+#                              # book|news|web-page; peer-reviewed types need `journal`
+# authors: [TODO Surname AB]   # as the source lists them
+# publisher: TODO who published it (web pages, books, news, regulators)
+# journal: TODO journal name   # required for journal-article, review, clinical-trial
+# date: "TODO YYYY-MM-DD"      # or "YYYY" or "YYYY-MM"; always in quotes
+# volume: "TODO"
+# issue: "TODO"
+# pages: TODO 351-354
+# doi: TODO 10.1000/xyz        # without https://doi.org/
+# pmid: "TODO"                 # PubMed id, digits in quotes
+# pmcid: TODO PMC1234567
+# url: https://TODO
+# archive: TODO {ident}.txt     # plain-text snapshot used to verify quotes
+# summary: TODO what the source says, in your own words
+# notes: TODO curators' notes
+""",
+    "agent": """\
+name: TODO the name people use
+# class: TODO pharmacological class, e.g. arylcyclohexylamine
+""",
+    "receptor": """\
+name: TODO the name people use
+# genes: [TODO]                # HGNC symbols of the subunits, e.g. [GRIN1, GRIN2B]
+""",
+    "pathway": """\
+name: TODO the name people use
+# genes: [TODO]                # HGNC symbols of the main components
+""",
+    "effect": """\
+name: TODO the name people use
+type: therapeutic              # therapeutic | physiological | adverse
+""",
+    "condition": """\
+name: TODO the name people use
+""",
+}
+_XREF_EXAMPLE = {"agent": 'chebi: "6121"', "receptor": 'hgnc: "4584"',
+                 "pathway": 'go: "0007165"', "effect": "mesh: D003866",
+                 "condition": "mesh: D003865"}
+_PREDICATE_EXAMPLE = {"source": "treats", "agent": "antagonist_of", "receptor": "leads_to",
+                      "pathway": "leads_to", "effect": "treats", "condition": "treats"}
+
+
+def modeline(kind: str) -> str:
+    """The editor schema association line of a record of `kind` at kb/<folder>/<id>.yaml."""
+    return f"{MODELINE_PREFIX} $schema=../../schemas/{kind}.schema.json"
+
+
+def skeleton(kind: str, ident: str) -> str:
+    """A commented skeleton record that the models accept, with TODO placeholders."""
+    parts = [modeline(kind), "\n", _HEADER.format(kind=kind),
+             f"id: {ident}  # must equal the file name; lower-case words joined by hyphens\n",
+             _BODY[kind].format(ident=ident)]
+    if kind != "source":
+        parts.append(_ENTITY_COMMON.format(xref=_XREF_EXAMPLE[kind]))
+        parts.append(_CLAIMS.format(ident=ident, predicate=_PREDICATE_EXAMPLE[kind]))
+    else:
+        parts.append("# claims: []                 # sources rarely host claims; entities do\n")
+    return "".join(parts)
+
+
+def new_record(root: Path, kind_name: str, ident: str) -> Path:
+    """Write the skeleton of a new record; return its path. Raises AuthoringError."""
+    kind = kind_of(kind_name)
+    check_new_id(ident)
+    if not root.is_dir():
+        raise AuthoringError(f"'{root}' is not a folder", usage=True)
+    used = taken_ids(root)
+    if ident.casefold() in used:
+        raise AuthoringError(f"id '{ident}' is taken: {used[ident.casefold()]}")
+    real_root = root.resolve()
+    folder = root / vocab.FOLDER_OF_KIND[kind]
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise AuthoringError(f"'{folder}' is not a plain folder inside the KB")
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{ident}.yaml"
+    if target.resolve().parent != real_root / folder.name:
+        raise AuthoringError(f"refusing to write outside the KB folder: {target}")
+    try:
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(skeleton(kind, ident))
+    except FileExistsError as err:
+        raise AuthoringError(f"'{target}' already exists") from err
+    return target
+
+
+# -- fmt ------------------------------------------------------------------------------------
+
+UNCHANGED = "unchanged"
+CHANGED = "changed"  # reformatted, or would be with --check
+SKIPPED = "skipped"  # left alone: comments, invalid, cannot round-trip, unreadable
+
+
+@dataclass(frozen=True)
+class FormatResult:
+    display: str
+    outcome: str
+    reason: str = ""
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace `path` by `text` atomically: temp file in the same folder, fsync, rename."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(name, path.stat().st_mode & 0o7777)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def format_bytes(record_file: RecordFile, raw: bytes) -> tuple[str | None, str]:
+    """(canonical text, "") or (None, why the file must be left alone)."""
+    result = check_bytes(record_file, raw)
+    if result.record is None or result.findings:
+        first = result.findings[0] if result.findings else None
+        detail = f" ({first.line}:{first.column} {first.code} {first.message})" if first else ""
+        return None, f"invalid record{detail}; run `ketakb validate`"
+    text = raw.decode("utf-8")
+    comments = comment_lines(text)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    keep = first_line.rstrip() if first_line.startswith(MODELINE_PREFIX) else None
+    if keep is not None:
+        comments = [line for line in comments if line != 1]
+    if comments:
+        lines = ", ".join(map(str, comments[:5])) + ("…" if len(comments) > 5 else "")
+        return None, f"has comments (line {lines}); fmt would lose them, so remove them first"
+    try:
+        return canonical_text(result.record, record_file.kind, keep), ""
+    except CannotFormat as err:
+        return None, f"cannot be formatted without risk: {err}"
+
+
+def format_file(record_file: RecordFile, *, check: bool) -> FormatResult:
+    """Put one file in canonical form (or only compare, with `check`)."""
+    raw = read_file(record_file)
+    if not isinstance(raw, bytes):
+        return FormatResult(record_file.display, SKIPPED, raw.message)
+    text, reason = format_bytes(record_file, raw)
+    if text is None:
+        return FormatResult(record_file.display, SKIPPED, reason)
+    if text.encode("utf-8") == raw:
+        return FormatResult(record_file.display, UNCHANGED)
+    if not check:
+        atomic_write(record_file.path, text)
+    return FormatResult(record_file.display, CHANGED)
+
+
+def record_files(paths: Iterable[Path]) -> tuple[list[RecordFile], list[FormatResult]]:
+    """The record files named by `paths`: files, kind folders or KB folders."""
+    found: dict[Path, RecordFile] = {}
+    problems: list[FormatResult] = []
+    for path in paths:
+        if path.is_dir():
+            kind = vocab.KINDS.get(path.resolve().name)
+            if kind is not None and not (path / "sources").is_dir():
+                files = [RecordFile(p, kind, display_path(p))
+                         for p in sorted(path.glob("*.yaml")) if p.is_file()]
+            else:
+                files, _ = discover(path)
+            for record_file in files:
+                found.setdefault(record_file.path.resolve(), record_file)
+        elif path.is_file():
+            kind = vocab.KINDS.get(path.resolve().parent.name)
+            if kind is None or path.suffix != ".yaml":
+                problems.append(FormatResult(display_path(path), SKIPPED,
+                                             "not a record file (kb/<kind>/<id>.yaml)"))
+                continue
+            found.setdefault(path.resolve(), RecordFile(path, kind, display_path(path)))
+        else:
+            problems.append(FormatResult(display_path(path), SKIPPED, "no such file or folder"))
+    return list(found.values()), problems
+
+
+def format_paths(paths: Iterable[Path], *, check: bool) -> list[FormatResult]:
+    """Format (or check) every record file under `paths`, one result per file."""
+    files, results = record_files(paths)
+    return results + [format_file(f, check=check) for f in files]

@@ -1,0 +1,70 @@
+"""`ketakb new` and `ketakb fmt`: writing records. The logic lives in `ketakb.authoring`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ketakb.cli.app import app
+from ketakb.cli.options import KbOption, resolve_kb
+
+
+@app.command()
+def new(
+    kind: Annotated[str, typer.Argument(
+        help="Kind of record: source, agent, receptor, pathway, effect, condition (or the "
+        "folder name, e.g. agents).", show_default=False)],
+    ident: Annotated[str, typer.Argument(
+        metavar="ID", help="Id of the new record (lower-case kebab-case).",
+        show_default=False)],
+    kb: KbOption = None,
+) -> None:
+    """Write a commented skeleton record at kb/<folder>/<ID>.yaml.
+
+    Exit 0 written, 1 the id is taken, 2 usage error (unknown kind, invalid id, no KB).
+    """
+    from ketakb.authoring import AuthoringError, new_record
+
+    root = resolve_kb(kb)
+    try:
+        path = new_record(root, kind, ident)
+    except AuthoringError as err:
+        sys.stderr.write(f"ketakb new: {err}\n")
+        raise typer.Exit(2 if err.usage else 1) from None
+    sys.stdout.write(f"wrote {path}\n")
+
+
+@app.command()
+def fmt(
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Record files, kind folders or KB folders [default: the KB].",
+        show_default=False)] = None,
+    kb: KbOption = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 1 and list the files that would change.")] = False,
+) -> None:
+    """Rewrite records in canonical form (key order, safe quoting, sorted lists, wrapping).
+
+    Files with comments, invalid records and anything that would not read back exactly are
+    reported and left alone. Exit 0 all canonical (or rewritten), 1 a file would change
+    (--check) or was left alone, 2 usage error.
+    """
+    from ketakb.authoring import CHANGED, SKIPPED, format_paths
+
+    targets = list(paths) if paths else [resolve_kb(kb)]
+    results = format_paths(targets, check=check)
+    changed = [r for r in results if r.outcome == CHANGED]
+    skipped = [r for r in results if r.outcome == SKIPPED]
+    for result in changed:
+        verb = "would reformat" if check else "reformatted"
+        sys.stdout.write(f"{verb} {result.display}\n")
+    for result in skipped:
+        sys.stderr.write(f"{result.display}: left alone: {result.reason}\n")
+    unchanged = len(results) - len(changed) - len(skipped)
+    summary = (f"{len(changed)} file(s) {'would be ' if check else ''}reformatted, "
+               f"{unchanged} already canonical, {len(skipped)} left alone\n")
+    sys.stderr.write(summary)
+    raise typer.Exit(1 if skipped or (check and changed) else 0)

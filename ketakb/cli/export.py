@@ -1,0 +1,60 @@
+"""`ketakb export`: the whole KB as json, jsonl, csv, sqlite or kgx. Logic in `ketakb.export`."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ketakb.cli.app import app
+from ketakb.cli.options import KbOption, NoCacheOption, resolve_kb
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    sqlite = "sqlite"
+    kgx = "kgx"
+
+
+@app.command()
+def export(
+    output: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="json, jsonl, csv (a folder of tables), sqlite (a database "
+        "file) or kgx (a folder with nodes.tsv and edges.tsv).", show_default=False)],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="File to write (a folder for csv and kgx); '-' writes json or "
+        "jsonl to standard output.", show_default=False)],
+    kb: KbOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Export every record and claim. A KB with validation errors is not exported.
+
+    Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
+    """
+    from ketakb.export import ExportError, export, load_kb, text_export
+
+    fmt = output.value
+    if str(out) == "-" and fmt not in ("json", "jsonl"):
+        raise typer.BadParameter(f"the {fmt} export cannot go to standard output",
+                                 param_hint="--out")
+    root = resolve_kb(kb)
+    try:
+        data = load_kb(root, use_cache=not no_cache)
+        if str(out) == "-":
+            sys.stdout.write(text_export(data, fmt))
+            return
+        export(data, fmt, out)
+    except ExportError as err:
+        for finding in err.findings:
+            sys.stderr.write(f"{finding.file}:{finding.line}:{finding.column}: "
+                             f"{finding.code} {finding.message}\n")
+        sys.stderr.write(f"ketakb export: {err}\n")
+        raise typer.Exit(1 if err.findings else 2) from None
+    claims = sum(len(r.get("claims", ())) for _, r in data.records)
+    sys.stderr.write(f"exported {len(data.records)} records and {claims} claims as {fmt} "
+                     f"to {out}\n")

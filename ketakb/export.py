@@ -1,0 +1,573 @@
+"""Exports of the whole KB: json, jsonl, csv, sqlite and kgx. Nothing here prints.
+
+Records come through the validated pipeline: `load_kb` runs `validate_kb` and refuses a KB
+with errors (warnings are allowed), then takes the records from the compiled index. Every
+format uses the documented JSON shapes of `ketakb.shapes`.
+
+* json: one document `{"records": [record_json...], "claims": [claim_json...]}`.
+* jsonl: one object per line, `{"type": "record", "record": {...}}` or
+  `{"type": "claim", "claim": {...}}` (wrapped, because records have a `type` field of their
+  own).
+* csv: a folder with one table per kind (`sources.csv`, `agents.csv`, ...), `claims.csv` and
+  `evidence.csv`. Lists of text are joined with "; "; mappings and lists of mappings (xrefs,
+  context, figures) are JSON. A cell starting with `=`, `+`, `-`, `@`, tab or carriage return
+  gets a leading apostrophe so spreadsheets never execute it.
+* sqlite: tables records, sources, xrefs, claims, evidence with foreign keys and indexes, and
+  an FTS5 table `search`; opens in sqlite3 and Datasette.
+* kgx: a folder with `nodes.tsv` and `edges.tsv` (KGX TSV, `|` between multiple values), with
+  Biolink categories and predicates as tabulated in `CATEGORY_RULES` and `PREDICATE_MAP`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ketakb import vocab
+from ketakb.findings import Finding
+from ketakb.shapes import claim_json, record_json
+
+FORMATS = ("json", "jsonl", "csv", "sqlite", "kgx")
+KIND_ORDER = tuple(vocab.FOLDER_OF_KIND)
+
+
+class ExportError(Exception):
+    """The export was refused; `findings` holds the validation errors when that is why."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every valid record (kind, values) sorted by kind then id, and its claims with hosts."""
+
+    records: list[tuple[str, dict[str, Any]]]
+
+    def claims(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for _, record in self.records:
+            for claim in record.get("claims", ()):
+                yield record["id"], claim
+
+    def by_id(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        return {record["id"]: (kind, record) for kind, record in self.records}
+
+
+def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
+    """The KB's records, after a validation run without errors; else ExportError."""
+    from ketakb.findings import ERROR
+    from ketakb.index import Index
+    from ketakb.validation import validate_kb
+
+    report = validate_kb(root, use_cache=use_cache)
+    if report.errors:
+        errors = [f for f in report.findings if f.severity == ERROR]
+        raise ExportError(f"the KB has {report.errors} error(s) and {report.warnings} "
+                          "warning(s); fix the errors (`ketakb validate`) before exporting",
+                          errors)
+    index = Index.open(root, use_cache=use_cache)
+    try:
+        results = index.refresh()
+    finally:
+        index.close()
+    records = [(r.kind, r.record) for r in results if r.record is not None]
+    records.sort(key=lambda item: (KIND_ORDER.index(item[0]), item[1]["id"]))
+    return Dataset(records)
+
+
+# -- writing safely -------------------------------------------------------------------------
+
+
+@contextmanager
+def _atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file written next to `path` and renamed over it only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if "b" in mode:
+            with os.fdopen(fd, mode) as handle:
+                yield handle
+        else:
+            with os.fdopen(fd, mode, encoding="utf-8", newline="") as handle:
+                yield handle
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+# -- json and jsonl -------------------------------------------------------------------------
+
+
+def json_document(data: Dataset) -> dict[str, Any]:
+    return {"records": [record_json(record, kind) for kind, record in data.records],
+            "claims": [claim_json(claim, host) for host, claim in data.claims()]}
+
+
+def write_json(data: Dataset, out: IO[str]) -> None:
+    json.dump(json_document(data), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_jsonl(data: Dataset, out: IO[str]) -> None:
+    for kind, record in data.records:
+        out.write(_dumps({"type": "record", "record": record_json(record, kind)}) + "\n")
+    for host, claim in data.claims():
+        out.write(_dumps({"type": "claim", "claim": claim_json(claim, host)}) + "\n")
+
+
+# -- csv ------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula (OWASP advice)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def csv_cell(value: Any) -> str:
+    """One value as a CSV cell: text lists joined with "; ", structures as JSON."""
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = "; ".join(value)
+    elif isinstance(value, (dict, list)):
+        text = _dumps(value)
+    else:
+        text = str(value)
+    return neutralise(text)
+
+
+def record_columns(kind: str) -> list[str]:
+    """The CSV columns of a kind: its canonical field order, without claims, plus `kind`."""
+    from ketakb.canonical import record_key_order
+
+    return [key for key in record_key_order(kind) if key != "claims"]
+
+
+CLAIM_COLUMNS = ["id", "host", "subject", "predicate", "object", "statement", "status",
+                 "context", "figures", "inventory", "notes", "evidence_count"]
+EVIDENCE_COLUMNS = ["claim", "position", "source", "stance", "quote", "locator", "notes"]
+
+
+def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
+    count = 0
+    with _atomic(path) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([csv_cell(row.get(c)) for c in columns])
+            count += 1
+    return count
+
+
+def write_csv(data: Dataset, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in KIND_ORDER:
+        path = folder / f"{vocab.FOLDER_OF_KIND[kind]}.csv"
+        _write_csv(path, record_columns(kind),
+                   (record for k, record in data.records if k == kind))
+        written.append(path)
+
+    def claim_rows() -> Iterator[dict[str, Any]]:
+        for host, claim in data.claims():
+            yield {**claim_json(claim, host), "evidence_count": len(claim["evidence"])}
+
+    def evidence_rows() -> Iterator[dict[str, Any]]:
+        for host, claim in data.claims():
+            for position, item in enumerate(claim_json(claim, host)["evidence"], 1):
+                yield {"claim": claim["id"], "position": position, **item}
+
+    _write_csv(folder / "claims.csv", CLAIM_COLUMNS, claim_rows())
+    _write_csv(folder / "evidence.csv", EVIDENCE_COLUMNS, evidence_rows())
+    return [*written, folder / "claims.csv", folder / "evidence.csv"]
+
+
+# -- sqlite ---------------------------------------------------------------------------------
+
+SQLITE_DDL = """
+PRAGMA foreign_keys = ON;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,              -- name, or title for sources
+    summary TEXT,
+    synonyms TEXT NOT NULL,          -- JSON array
+    notes TEXT,
+    json TEXT NOT NULL               -- the record's documented JSON shape
+);
+CREATE INDEX records_kind ON records (kind, name);
+CREATE TABLE sources (
+    id TEXT PRIMARY KEY REFERENCES records (id),
+    type TEXT NOT NULL, peer_reviewed INTEGER NOT NULL, authors TEXT NOT NULL,
+    publisher TEXT, journal TEXT, date TEXT, volume TEXT, issue TEXT, pages TEXT,
+    doi TEXT, pmid TEXT, pmcid TEXT, url TEXT, archive TEXT
+);
+CREATE INDEX sources_type ON sources (type);
+CREATE TABLE xrefs (
+    record TEXT NOT NULL REFERENCES records (id),
+    prefix TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (record, prefix)
+);
+CREATE INDEX xrefs_value ON xrefs (prefix, value);
+CREATE TABLE claims (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL REFERENCES records (id),
+    subject TEXT NOT NULL REFERENCES records (id),
+    predicate TEXT NOT NULL,
+    object TEXT NOT NULL REFERENCES records (id),
+    statement TEXT NOT NULL,
+    status TEXT NOT NULL,
+    context TEXT,                    -- JSON object or NULL
+    figures TEXT NOT NULL,           -- JSON array
+    inventory TEXT NOT NULL,         -- JSON array
+    notes TEXT,
+    json TEXT NOT NULL               -- the claim's documented JSON shape
+);
+CREATE INDEX claims_subject ON claims (subject, predicate);
+CREATE INDEX claims_object ON claims (object, predicate);
+CREATE INDEX claims_host ON claims (host);
+CREATE INDEX claims_status ON claims (status);
+CREATE TABLE evidence (
+    claim TEXT NOT NULL REFERENCES claims (id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL REFERENCES sources (id),
+    stance TEXT NOT NULL, quote TEXT, locator TEXT, notes TEXT,
+    PRIMARY KEY (claim, position)
+);
+CREATE INDEX evidence_source ON evidence (source, stance);
+CREATE VIRTUAL TABLE search USING fts5 (
+    text, id UNINDEXED, kind UNINDEXED, field UNINDEXED,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+_SOURCE_FIELDS = ("type", "authors", "publisher", "journal", "date", "volume", "issue", "pages",
+                  "doi", "pmid", "pmcid", "url", "archive")
+
+
+def _name(record: dict[str, Any]) -> str:
+    return str(record.get("name") or record.get("title") or record["id"])
+
+
+def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
+    """Create the export tables in an empty database and fill them."""
+    from ketakb import __version__
+
+    db.executescript(SQLITE_DDL)
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [
+        ("format", "ketakb-sqlite-1"), ("ketakb_version", __version__)])
+    for kind, record in data.records:
+        ident = record["id"]
+        db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            ident, kind, _name(record), record.get("summary"),
+            _dumps(record.get("synonyms", [])), record.get("notes"),
+            _dumps(record_json(record, kind))))
+        if kind == "source":
+            values = [record.get(f) for f in _SOURCE_FIELDS]
+            values[1] = _dumps(values[1] or [])
+            db.execute(f"INSERT INTO sources VALUES ({', '.join('?' * 15)})", (
+                ident, values[0], int(record["type"] in vocab.PEER_REVIEWED_TYPES),
+                *values[1:]))
+        for prefix, value in (record.get("xrefs") or {}).items():
+            if value is not None:
+                db.execute("INSERT INTO xrefs VALUES (?, ?, ?)", (ident, prefix, value))
+        texts = [(_name(record), "name"), *((s, "synonym") for s in record.get("synonyms", ())),
+                 (record.get("summary"), "summary")]
+        db.executemany("INSERT INTO search VALUES (?, ?, ?, ?)",
+                       [(t, ident, kind, f) for t, f in texts if t])
+    for host, claim in data.claims():
+        shape = claim_json(claim, host)
+        db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            claim["id"], host, claim["subject"], claim["predicate"], claim["object"],
+            claim["statement"], claim["status"],
+            None if shape["context"] is None else _dumps(shape["context"]),
+            _dumps(shape["figures"]), _dumps(shape["inventory"]), shape["notes"],
+            _dumps(shape)))
+        db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'statement')",
+                   (claim["statement"], claim["id"]))
+        for position, item in enumerate(shape["evidence"], 1):
+            db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)", (
+                claim["id"], position, item["source"], item["stance"], item["quote"],
+                item["locator"], item["notes"]))
+            if item["quote"]:
+                db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'quote')",
+                           (item["quote"], claim["id"]))
+    problems = db.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise ExportError(f"internal error: {len(problems)} broken reference(s) in the export")
+    db.commit()
+
+
+def write_sqlite(data: Dataset, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        db = sqlite3.connect(name)
+        try:
+            fill_sqlite(data, db)
+            db.execute("VACUUM")
+        finally:
+            db.close()
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+# -- kgx ------------------------------------------------------------------------------------
+
+#: Registry prefix of `xrefs` → the Biolink/bioregistry CURIE prefix.
+CURIE_PREFIX: dict[str, str] = {
+    "atc": "ATC", "cas": "CAS", "chebi": "CHEBI", "chembl": "CHEMBL.COMPOUND",
+    "chemspider": "CHEMSPIDER", "doid": "DOID", "drugbank": "DRUGBANK",
+    "drugcentral": "DrugCentral", "eco": "ECO", "go": "GO", "hgnc": "HGNC",
+    "icd10": "ICD10", "inchikey": "INCHIKEY", "iuphar.family": "IUPHAR.FAMILY",
+    "iuphar.ligand": "GTOPDB", "iuphar.target": "IUPHAR.RECEPTOR", "kegg": "KEGG",
+    "mesh": "MESH", "mondo": "MONDO", "ncbigene": "NCBIGene", "ncit": "NCIT",
+    "pubchem.compound": "PUBCHEM.COMPOUND", "reactome": "REACT", "umls": "UMLS", "unii": "UNII",
+    "uniprot": "UniProtKB", "wikidata": "WIKIDATA",
+}
+#: Kind → the xref prefixes that may serve as the node id, best first (else ketakb:<id>).
+ID_PREFERENCE: dict[str, tuple[str, ...]] = {
+    "agent": ("chebi", "pubchem.compound", "drugbank", "chembl", "unii", "mesh", "cas"),
+    "receptor": ("hgnc", "uniprot", "ncbigene", "iuphar.target", "iuphar.family"),
+    "pathway": ("go", "reactome", "kegg"),
+    "effect": ("mesh", "ncit", "umls"),
+    "condition": ("mondo", "doid", "mesh", "ncit", "umls", "icd10"),
+}
+#: How each kind maps to a Biolink category (the rule is applied per record).
+CATEGORY_RULES: dict[str, str] = {
+    "agent": "biolink:Drug when the agent has an ATC code (a medicine), else "
+             "biolink:ChemicalEntity",
+    "receptor": "biolink:GeneFamily when the record names several genes (a multi-subunit "
+                "receptor or family), else biolink:Protein",
+    "pathway": "biolink:BiologicalProcess when the record has a GO id and no Reactome or KEGG "
+               "id, else biolink:Pathway",
+    "effect": "biolink:PhenotypicFeature",
+    "condition": "biolink:Disease",
+}
+
+
+def node_category(kind: str, record: dict[str, Any]) -> str:
+    xrefs = record.get("xrefs") or {}
+    if kind == "agent":
+        return "biolink:Drug" if xrefs.get("atc") else "biolink:ChemicalEntity"
+    if kind == "receptor":
+        return "biolink:GeneFamily" if len(record.get("genes", ())) > 1 else "biolink:Protein"
+    if kind == "pathway":
+        process = xrefs.get("go") and not (xrefs.get("reactome") or xrefs.get("kegg"))
+        return "biolink:BiologicalProcess" if process else "biolink:Pathway"
+    return {"effect": "biolink:PhenotypicFeature", "condition": "biolink:Disease"}[kind]
+
+
+@dataclass(frozen=True)
+class EdgeMapping:
+    """A ketakb predicate as a Biolink predicate, with the qualifiers that keep its meaning."""
+
+    predicate: str
+    qualified_predicate: str = ""
+    object_aspect_qualifier: str = ""
+    object_direction_qualifier: str = ""
+    note: str = ""
+
+
+def _affects(direction: str, aspect: str = "activity", note: str = "") -> EdgeMapping:
+    return EdgeMapping("biolink:affects", "biolink:causes", aspect, direction, note)
+
+
+#: The one table of predicate mappings. Drug–target predicates use the Biolink 4 qualified
+#: "affects" pattern (the subject causes a change in the object's activity); the exact ketakb
+#: predicate is kept in `original_predicate`.
+PREDICATE_MAP: dict[str, EdgeMapping] = {
+    "antagonist_of": _affects("decreased", note="prevents activation of the target"),
+    "channel_blocker_of": _affects("decreased", note="occludes the target's open channel"),
+    "competitive_antagonist_of": _affects("decreased", note="occupies the agonist site"),
+    "inhibitor_of": _affects("decreased", note="reduces the target's activity"),
+    "agonist_of": _affects("increased", note="activates the target"),
+    "partial_agonist_of": _affects("increased", note="activates the target submaximally"),
+    "modulator_of": _affects("", note="changes the target's activity, direction unstated"),
+    "binds": EdgeMapping("biolink:directly_physically_interacts_with",
+                         note="binding with no functional consequence asserted"),
+    "activates": _affects("increased"),
+    "inhibits": _affects("decreased"),
+    "increases": _affects("increased", "activity_or_abundance"),
+    "decreases": _affects("decreased", "activity_or_abundance"),
+    "leads_to": EdgeMapping("biolink:contributes_to", note="an upstream step in a mechanism"),
+    "required_for": EdgeMapping("biolink:contributes_to",
+                                note="necessity is kept only in original_predicate"),
+    "part_of": EdgeMapping("biolink:part_of"),
+    "treats": EdgeMapping("biolink:treats"),
+    "causes": EdgeMapping("biolink:causes"),
+    "approved_for": EdgeMapping("biolink:treats", note="regulatory approval for the indication"),
+    "used_for": EdgeMapping("biolink:applied_to_treat", note="used in practice, maybe off-label"),
+    "metabolite_of": EdgeMapping("biolink:is_metabolite_of"),
+    "enantiomer_of": EdgeMapping("biolink:chemically_similar_to",
+                                 note="Biolink maps CHEBI:is_enantiomer_of here"),
+    "instance_of": EdgeMapping("biolink:subclass_of"),
+}
+#: A predicate added to the vocabulary before this table learns it: the most general one.
+FALLBACK_MAPPING = EdgeMapping("biolink:related_to")
+#: Status → Biolink knowledge_level. Refuted and outdated claims are not exported as edges.
+KNOWLEDGE_LEVEL: dict[str, str] = {
+    "established": "knowledge_assertion", "supported": "knowledge_assertion",
+    "contested": "knowledge_assertion", "unsupported": "knowledge_assertion",
+    "hypothesis": "prediction",
+}
+INFORES = "infores:ketakb"
+NODE_COLUMNS = ["id", "category", "name", "description", "synonym", "xref", "provided_by",
+                "ketakb_id"]
+EDGE_COLUMNS = ["id", "subject", "predicate", "object", "qualified_predicate",
+                "object_aspect_qualifier", "object_direction_qualifier", "original_predicate",
+                "category", "knowledge_level", "agent_type", "primary_knowledge_source",
+                "publications", "ketakb_status", "ketakb_sources", "description"]
+
+
+def curie(prefix: str, value: str) -> str:
+    return f"{CURIE_PREFIX.get(prefix, prefix.upper())}:{value}"
+
+
+def node_ids(data: Dataset) -> dict[str, str]:
+    """ketakb id → node CURIE: the best xref of the record, else ketakb:<id>; never shared."""
+    ids: dict[str, str] = {}
+    used: set[str] = set()
+    for kind, record in data.records:
+        if kind == "source":
+            continue
+        xrefs = record.get("xrefs") or {}
+        chosen = f"ketakb:{record['id']}"
+        for prefix in ID_PREFERENCE[kind]:
+            if xrefs.get(prefix) and curie(prefix, xrefs[prefix]) not in used:
+                chosen = curie(prefix, xrefs[prefix])
+                break
+        used.add(chosen)
+        ids[record["id"]] = chosen
+    return ids
+
+
+def publication(source: dict[str, Any]) -> str | None:
+    """A source as a publication CURIE: PMID:<pmid>, else doi:<doi>, else None."""
+    if source.get("pmid"):
+        return f"PMID:{source['pmid']}"
+    if source.get("doi"):
+        return f"doi:{source['doi']}"
+    return None
+
+
+def _tsv_cell(value: Any) -> str:
+    if isinstance(value, list):
+        value = "|".join(str(v) for v in value)
+    text = "" if value is None else str(value)
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def _write_tsv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    with _atomic(path) as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n",
+                            quoting=csv.QUOTE_NONE, escapechar=None, quotechar=None)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_tsv_cell(row.get(c)) for c in columns])
+
+
+def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(nodes, edges) of the KGX export."""
+    ids = node_ids(data)
+    by_id = data.by_id()
+    nodes = []
+    for kind, record in data.records:
+        if kind == "source":
+            continue
+        node_id = ids[record["id"]]
+        xrefs = [curie(p, v) for p, v in sorted((record.get("xrefs") or {}).items()) if v]
+        local = f"ketakb:{record['id']}"
+        nodes.append({
+            "id": node_id, "category": node_category(kind, record), "name": _name(record),
+            "description": record.get("summary"), "synonym": record.get("synonyms", []),
+            "xref": [x for x in [local, *xrefs] if x != node_id],
+            "provided_by": INFORES, "ketakb_id": record["id"]})
+    edges = []
+    for _, claim in data.claims():
+        if claim["status"] in vocab.WITHDRAWN_STATUSES:
+            continue
+        mapping = PREDICATE_MAP.get(claim["predicate"], FALLBACK_MAPPING)
+        sources = [e["source"] for e in claim["evidence"]]
+        backing = [by_id[e["source"]][1] for e in claim["evidence"]
+                   if e["stance"] != "disputes" and e["source"] in by_id]
+        publications = sorted({p for p in map(publication, backing) if p})
+        edges.append({
+            "id": f"ketakb:{claim['id']}", "subject": ids[claim["subject"]],
+            "predicate": mapping.predicate, "object": ids[claim["object"]],
+            "qualified_predicate": mapping.qualified_predicate,
+            "object_aspect_qualifier": mapping.object_aspect_qualifier,
+            "object_direction_qualifier": mapping.object_direction_qualifier,
+            "original_predicate": f"ketakb:{claim['predicate']}",
+            "category": "biolink:Association",
+            "knowledge_level": KNOWLEDGE_LEVEL[claim["status"]],
+            "agent_type": "manual_agent", "primary_knowledge_source": INFORES,
+            "publications": publications, "ketakb_status": claim["status"],
+            "ketakb_sources": sorted(set(sources)), "description": claim["statement"]})
+    return nodes, edges
+
+
+def write_kgx(data: Dataset, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    nodes, edges = kgx_rows(data)
+    _write_tsv(folder / "nodes.tsv", NODE_COLUMNS, nodes)
+    _write_tsv(folder / "edges.tsv", EDGE_COLUMNS, edges)
+    return [folder / "nodes.tsv", folder / "edges.tsv"]
+
+
+# -- dispatch -------------------------------------------------------------------------------
+
+
+def _text_writer(write: Callable[[Dataset, IO[str]], None]) -> Callable[[Dataset, Path], None]:
+    def to_path(data: Dataset, path: Path) -> None:
+        with _atomic(path) as handle:
+            write(data, handle)
+    return to_path
+
+
+def text_export(data: Dataset, fmt: str) -> str:
+    """A json or jsonl export as text (for `--out -`)."""
+    buffer = io.StringIO()
+    {"json": write_json, "jsonl": write_jsonl}[fmt](data, buffer)
+    return buffer.getvalue()
+
+
+#: Formats whose output is a folder rather than one file.
+FOLDER_FORMATS = frozenset({"csv", "kgx"})
+
+
+def export(data: Dataset, fmt: str, out: Path) -> None:
+    """Write `data` in format `fmt` to `out` (a file, or a folder for csv and kgx)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
+    if fmt in FOLDER_FORMATS and out.exists() and not out.is_dir():
+        raise ExportError(f"'{out}' is a file; the {fmt} export writes a folder")
+    if fmt not in FOLDER_FORMATS and out.is_dir():
+        raise ExportError(f"'{out}' is a folder; the {fmt} export writes one file")
+    writers: dict[str, Callable[[Dataset, Path], Any]] = {
+        "json": _text_writer(write_json), "jsonl": _text_writer(write_jsonl),
+        "csv": write_csv, "sqlite": write_sqlite, "kgx": write_kgx,
+    }
+    writers[fmt](data, out)
