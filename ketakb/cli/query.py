@@ -75,10 +75,14 @@ def _choice(value: str | None, allowed: Collection[str], option: str) -> str | N
     raise typer.BadParameter(f"'{value}' is not allowed{hint}", param_hint=option)
 
 
-def _emit(data: Any, output: OutputFormat) -> None:
-    from ketakb.render import emit
+def _respond(data: Any, output: OutputFormat, table: str, *table_args: Any) -> None:
+    """`data` as JSON or YAML, or on TABLE through the named renderer of `ketakb.render`."""
+    from ketakb import render
 
-    emit(data, output.value, sys.stdout)
+    if output is TABLE:
+        getattr(render, table)(data, *table_args, sys.stdout)
+    else:
+        render.emit(data, output.value, sys.stdout)
 
 
 @app.command("list")
@@ -96,12 +100,7 @@ def list_(
         _choice(kind, vocab.KINDS.values(), "KIND")
     with _open(kb, no_cache) as knowledge:
         records = knowledge.records(kind)
-    if output is TABLE:
-        from ketakb.render import list_table
-
-        list_table(records, sys.stdout)
-    else:
-        _emit(records, output)
+    _respond(records, output, "list_table")
     if not records:
         _nothing("no records")
 
@@ -119,12 +118,7 @@ def show(
         match = _lookup(knowledge, " ".join(query))
         doc = knowledge.show(match.id)
     assert doc is not None
-    if output is TABLE:
-        from ketakb.render import show_table
-
-        show_table(doc, sys.stdout)
-    else:
-        _emit(doc, output)
+    _respond(doc, output, "show_table")
 
 
 @app.command()
@@ -139,12 +133,7 @@ def search(
     """Full-text search over names, synonyms, summaries, statements and quotes, ranked."""
     with _open(kb, no_cache) as knowledge:
         results = knowledge.search(" ".join(text), limit=limit)
-    if output is TABLE:
-        from ketakb.render import search_table
-
-        search_table(results, sys.stdout)
-    else:
-        _emit(results, output)
+    _respond(results, output, "search_table")
     if not results:
         _nothing(f"nothing matches '{' '.join(text)}'")
 
@@ -177,12 +166,7 @@ def claims(
             source = _lookup(knowledge, source).id
         found = knowledge.claims(about=about_id, source=source, status=status,
                                  predicate=predicate, peer_reviewed=peer_reviewed)
-    if output is TABLE:
-        from ketakb.render import claims_table
-
-        claims_table(found, sys.stdout)
-    else:
-        _emit(found, output)
+    _respond(found, output, "claims_table")
     if not found:
         _nothing("no claims match")
 
@@ -212,12 +196,7 @@ def explain(
         ids = [start, target, *(end for path in result["paths"] for claim in path
                                 for end in (claim["subject"], claim["object"]))]
         names = knowledge.names(ids)
-    if output is TABLE:
-        from ketakb.render import explain_table
-
-        explain_table(result, names, sys.stdout)
-    else:
-        _emit(result, output)
+    _respond(result, output, "explain_table", names)
     if not result["paths"]:
         _nothing(f"no chain of claims leads from '{start}' to '{target}'"
                  + ("" if include_withdrawn else " (try --all to follow refuted claims)"))
@@ -232,12 +211,7 @@ def conflicts(
     """Where sources disagree: contested, refuted and outdated claims, and opposing claims."""
     with _open(kb, no_cache) as knowledge:
         result = knowledge.conflicts()
-    if output is TABLE:
-        from ketakb.render import conflicts_table
-
-        conflicts_table(result, sys.stdout)
-    else:
-        _emit(result, output)
+    _respond(result, output, "conflicts_table")
     if not result["disputed"] and not result["opposing"]:
         _nothing("no conflicts")
 
@@ -256,12 +230,7 @@ def sources(
         ident = _lookup(knowledge, query).id if query is not None else None
         found = knowledge.sources(ident)
         cited = {s["id"]: len(knowledge.cited_by(s["id"])) for s in found}
-    if output is TABLE:
-        from ketakb.render import sources_table
-
-        sources_table(found, cited, sys.stdout)
-    else:
-        _emit(found, output)
+    _respond(found, output, "sources_table", cited)
     if not found:
         _nothing("no sources")
 
@@ -355,9 +324,4 @@ def stats(
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
     with _open(kb, no_cache) as knowledge:
         result = knowledge.stats(sources_dir)
-    if output is TABLE:
-        from ketakb.render import stats_table
-
-        stats_table(result, sys.stdout)
-    else:
-        _emit(result, output)
+    _respond(result, output, "stats_table")
