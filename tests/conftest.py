@@ -41,3 +41,18 @@ def write_record(kb_copy: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def explode_on_ketamine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make checking the file `ketamine.yaml` raise, as an internal bug would (KB099)."""
+    from ketakb import loader
+
+    real = loader._check_bytes
+
+    def explode(record_file: loader.RecordFile, raw: bytes) -> loader.FileResult:
+        if record_file.path.stem == "ketamine":
+            raise RuntimeError("boom")
+        return real(record_file, raw)
+
+    monkeypatch.setattr(loader, "_check_bytes", explode)

@@ -230,29 +230,16 @@ def test_rules_lists_every_code() -> None:
         assert line.endswith(rule.summary)
 
 
-def _explode_on_ketamine(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ketakb import loader
-
-    real = loader._check_bytes
-
-    def explode(record_file: loader.RecordFile, raw: bytes) -> loader.FileResult:
-        if record_file.path.stem == "ketamine":
-            raise RuntimeError("boom")
-        return real(record_file, raw)
-
-    monkeypatch.setattr(loader, "_check_bytes", explode)
-
-
-def test_internal_error_in_one_file_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
-    _explode_on_ketamine(monkeypatch)
+@pytest.mark.usefixtures("explode_on_ketamine")
+def test_internal_error_in_one_file_is_a_finding() -> None:
     code, out = invoke("validate", str(VALID_KB), "--no-cache")
     assert code == 1
     assert "KB099 internal error: RuntimeError: boom" in out
     assert "Traceback" not in out
 
 
-def test_debug_puts_the_traceback_in_the_finding(monkeypatch: pytest.MonkeyPatch) -> None:
-    _explode_on_ketamine(monkeypatch)
+@pytest.mark.usefixtures("explode_on_ketamine")
+def test_debug_puts_the_traceback_in_the_finding() -> None:
     code, out = invoke("validate", str(VALID_KB), "--no-cache", "--debug", "-f", "json")
     assert code == 1
     [finding] = json.loads(out)["findings"]

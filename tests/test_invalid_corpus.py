@@ -242,19 +242,9 @@ def test_unreadable_kind_folder(kb_copy: Path, monkeypatch: pytest.MonkeyPatch) 
     assert report.records == 6
 
 
-def test_internal_error_becomes_a_finding(kb_copy: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("explode_on_ketamine")
+def test_internal_error_becomes_a_finding(kb_copy: Path) -> None:
     """KB099: an unexpected exception while checking one file; the other files still count."""
-    from ketakb import loader
-
-    real = loader._check_bytes
-
-    def explode(record_file: loader.RecordFile, raw: bytes) -> loader.FileResult:
-        if record_file.path.stem == "ketamine":
-            raise RuntimeError("boom")
-        return real(record_file, raw)
-
-    monkeypatch.setattr(loader, "_check_bytes", explode)
     report = validate_kb(kb_copy, sources_dir=ARCHIVES)
     assert [(relative(f, kb_copy), f.code, f.line, f.column, f.message)
             for f in report.findings] == [
