@@ -87,6 +87,19 @@ def step_ends(claim: dict[str, Any]) -> tuple[str, str]:
     return claim["subject"], claim["object"]
 
 
+def _first_by_id(rows: Iterable[tuple[str]]) -> list[dict[str, Any]]:
+    """The decoded JSON rows, keeping the first of any repeated id (a duplicate id is a
+    validation error; queries still answer, from the file that sorts first)."""
+    seen: set[str] = set()
+    found = []
+    for (text,) in rows:
+        item = json.loads(text)
+        if item["id"] not in seen:
+            seen.add(item["id"])
+            found.append(item)
+    return found
+
+
 class KnowledgeBase:
     """Queries over one KB folder's compiled index. Use as a context manager, or `close()`."""
 
@@ -133,14 +146,7 @@ class KnowledgeBase:
         else:
             rows = self._rows("SELECT json FROM records WHERE kind = ? ORDER BY id, path",
                               (kind,))
-        seen: set[str] = set()
-        found = []
-        for (text,) in rows:
-            record = json.loads(text)
-            if record["id"] not in seen:
-                seen.add(record["id"])
-                found.append(record)
-        return sorted(found, key=lambda r: (_kind_rank(r["kind"]), r["id"]))
+        return sorted(_first_by_id(rows), key=lambda r: (_kind_rank(r["kind"]), r["id"]))
 
     def _matches(self, ids: Iterable[str]) -> list[Match]:
         found: dict[str, Match] = {}
@@ -194,15 +200,8 @@ class KnowledgeBase:
     # -- claims ----------------------------------------------------------------------------
 
     def _claims(self, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        rows = self._rows(f"SELECT json FROM claims {where} ORDER BY id, path", params)
-        seen: set[str] = set()
-        claims = []
-        for (text,) in rows:
-            claim = json.loads(text)
-            if claim["id"] not in seen:
-                seen.add(claim["id"])
-                claims.append(claim)
-        return claims
+        return _first_by_id(self._rows(f"SELECT json FROM claims {where} ORDER BY id, path",
+                                       params))
 
     def claim(self, ident: str) -> dict[str, Any] | None:
         found = self._claims("WHERE id = ?", (ident,))
