@@ -265,7 +265,7 @@ def record_files(paths: Iterable[Path]) -> tuple[list[RecordFile], list[FormatRe
         if path.is_dir():
             kind = vocab.KINDS.get(path.resolve().name)
             if kind is not None and not (path / "sources").is_dir():
-                files = [RecordFile(p, kind, display_path(p))
+                files = [RecordFile(str(p), kind, display_path(p))
                          for p in sorted(path.glob("*.yaml")) if p.is_file()]
             else:
                 files, _ = discover(path)
@@ -277,7 +277,7 @@ def record_files(paths: Iterable[Path]) -> tuple[list[RecordFile], list[FormatRe
                 problems.append(FormatResult(display_path(path), SKIPPED,
                                              "not a record file (kb/<kind>/<id>.yaml)"))
                 continue
-            found.setdefault(path.resolve(), RecordFile(path, kind, display_path(path)))
+            found.setdefault(path.resolve(), RecordFile(str(path), kind, display_path(path)))
         else:
             problems.append(FormatResult(display_path(path), SKIPPED, "no such file or folder"))
     return list(found.values()), problems

@@ -1,243 +1,284 @@
 """Checks across records: ids, references, hosts, statuses, duplicates, conflicts, quotes.
 
-They read plain record values (what the models accepted), never files, so they run the same
-on freshly parsed records and on records restored from the cache. Each finding carries a
-`loc`; its line and column are filled in afterwards by `validation.place_findings`.
+They run as SQL over the compiled index (`index.py`), whose tables hold the values the models
+accepted: on a re-validation they rerun over cached rows without parsing or decoding a single
+record, and the joins run in SQLite rather than in Python loops. Each finding carries a `loc`;
+its line and column are filled in afterwards by `validation.place_findings`.
+
+"The record with an id" is the one whose file sorts first; KB031 flags the later ones, whose
+kind must not re-judge references. Records that failed their own checks (`broken`) count as
+resolved, with the kind of their folder, so one bad file does not cascade into findings
+elsewhere.
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Callable, Sized
 from pathlib import Path
-from typing import Any
 
 from ketakb import vocab
 from ketakb.findings import Finding, Loc
 from ketakb.quotes import normalise
 
+Display = Callable[[str], str]
 
-@dataclass(frozen=True)
-class Entry:
-    """A valid record with where it came from."""
-
-    file: str
-    kind: str
-    data: dict[str, Any]
+_SETUP = """
+CREATE TEMP TABLE ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, archive TEXT);
+INSERT OR IGNORE INTO ids SELECT id, kind, type, archive FROM records ORDER BY path;
+CREATE TEMP TABLE allowed (predicate TEXT, role TEXT, kind TEXT,
+                           PRIMARY KEY (predicate, role, kind));
+CREATE TEMP TABLE opposite (predicate TEXT, other TEXT, PRIMARY KEY (predicate, other));
+"""
+_TEARDOWN = "DROP TABLE temp.ids; DROP TABLE temp.allowed; DROP TABLE temp.opposite;"
 
 
 def _finding(file: str, loc: Loc, code: str, message: str, hint: str = "") -> Finding:
     return Finding(file, 0, 0, code, message, hint, loc)
 
 
-def iter_claims(entries: Iterable[Entry]) -> Iterator[tuple[Entry, int, dict[str, Any]]]:
-    for entry in entries:
-        for index, claim in enumerate(entry.data.get("claims", ())):
-            yield entry, index, claim
+def _marks(values: Sized) -> str:
+    """SQL placeholders for a list of parameters: `?, ?, ?`."""
+    return ", ".join("?" * len(values))
 
 
-def check_all(entries: list[Entry], sources_dir: Path | None = None,
+def check_all(db: sqlite3.Connection, display: Display, sources_dir: Path | None = None,
               broken: dict[str, str] | None = None) -> list[Finding]:
-    """Every cross-record finding of the KB, in no particular order.
+    """Every cross-record finding of the KB in the index `db`, in no particular order.
 
-    `broken` maps the ids of records that failed their own checks to their kinds: references
-    to them count as resolved, so one bad file does not cascade into findings elsewhere.
+    `display` turns a file's key in the index into the name shown to the user; `broken` maps
+    the ids of records that failed their own checks to their kinds.
     """
-    by_id: dict[str, Entry] = {}
-    for entry in entries:  # the first record with an id keeps it; KB031 flags the later ones,
-        by_id.setdefault(entry.data["id"], entry)  # whose kind must not re-judge references
-    for ident, kind in (broken or {}).items():
-        by_id.setdefault(ident, Entry("", kind, {"id": ident}))
-    findings = _unique_ids(entries)
-    findings += _claims(entries, by_id)
-    findings += _duplicates_and_opposites(entries)
-    findings += _quotes(entries, by_id, sources_dir)
-    if not broken:
-        findings += _unused(entries)
+    db.executescript(_SETUP)
+    try:
+        db.executemany("INSERT OR IGNORE INTO ids (id, kind) VALUES (?, ?)",
+                       (broken or {}).items())
+        db.executemany("INSERT INTO allowed VALUES (?, ?, ?)", [
+            (p.name, role, kind) for p in vocab.PREDICATES.values()
+            for role, kinds in (("subject", p.subjects), ("object", p.objects))
+            for kind in kinds])
+        db.executemany("INSERT INTO opposite VALUES (?, ?)", [
+            (p.name, other) for p in vocab.PREDICATES.values() for other in p.opposites])
+        findings = _unique_ids(db, display)
+        findings += _claims(db, display)
+        findings += _sources(db, display)
+        findings += _statuses(db, display)
+        findings += _duplicates_and_opposites(db, display)
+        findings += _quotes(db, display, sources_dir)
+        if not broken:
+            findings += _unused(db, display)
+    finally:
+        db.executescript(_TEARDOWN)
     return findings
 
 
-def _unique_ids(entries: list[Entry]) -> list[Finding]:
-    seen: dict[str, tuple[str, Loc]] = {}
+def _unique_ids(db: sqlite3.Connection, display: Display) -> list[Finding]:
+    """KB031: record ids and claim ids share one namespace. (The models admit lower-case ids
+    only, so comparing them exactly is comparing them case-insensitively.)"""
+    rows = db.execute("""
+        WITH repeated (id) AS (
+            SELECT id FROM records GROUP BY id HAVING count(*) > 1
+            UNION SELECT id FROM claims GROUP BY id HAVING count(*) > 1
+            UNION SELECT id FROM claims c WHERE EXISTS (SELECT 1 FROM records WHERE id = c.id))
+        SELECT id, path, pos, first FROM (
+            SELECT id, path, pos, first_value(path) OVER w AS first, row_number() OVER w AS n
+            FROM (SELECT id, path, -1 AS pos FROM records WHERE id IN repeated
+                  UNION ALL SELECT id, path, pos FROM claims WHERE id IN repeated)
+            WINDOW w AS (PARTITION BY id ORDER BY path, pos))
+        WHERE n > 1""")
+    return [_finding(display(path), ("id",) if pos < 0 else ("claims", pos, "id"), "KB031",
+                     f"id '{ident}' is already used in {display(first)}",
+                     "ids are unique across the whole KB, claim ids included")
+            for ident, path, pos, first in rows]
+
+
+def _reference(file: str, loc: Loc, ref: str, kind: str | None, allowed: tuple[str, ...],
+               role: str) -> Finding:
+    """KB032 for a reference to nothing, KB033 for one to a record of the wrong kind."""
+    if kind is None:
+        return _finding(file, loc, "KB032", f"{role} '{ref}' is not a record in the KB",
+                        "check the spelling, or add the record")
+    article = "an" if kind[0] in "aeiou" else "a"  # "an agent", "an effect"
+    return _finding(file, loc, "KB033",
+                    f"{role} '{ref}' is {article} {kind}; expected " + " or ".join(allowed))
+
+
+def _claims(db: sqlite3.Connection, display: Display) -> list[Finding]:
+    """Each claim's subject and object name records of kinds its predicate allows (KB032,
+    KB033), and the claim lives in the record of one of them (KB034): one pass."""
     findings = []
-    places: list[tuple[str, str, Loc]] = [(e.data["id"], e.file, ("id",)) for e in entries]
-    places += [(c["id"], e.file, ("claims", i, "id")) for e, i, c in iter_claims(entries)]
-    for ident, file, loc in sorted(places, key=lambda p: (p[1], p[2] != ("id",))):
-        key = ident.casefold()
-        if key in seen:
-            first_file, _ = seen[key]
-            findings.append(_finding(file, loc, "KB031",
-                                     f"id '{ident}' is already used in {first_file}",
-                                     "ids are unique across the whole KB, claim ids included"))
-        else:
-            seen[key] = (file, loc)
-    return findings
-
-
-def _reference(by_id: dict[str, Entry], entry: Entry, loc: Loc, ref: str,
-               allowed: Iterable[str], role: str) -> list[Finding]:
-    target = by_id.get(ref)
-    if target is None:
-        return [_finding(entry.file, loc, "KB032", f"{role} '{ref}' is not a record in the KB",
-                         "check the spelling, or add the record")]
-    allowed = tuple(allowed)
-    if target.kind not in allowed:
-        article = "an" if target.kind[0] in "aeiou" else "a"  # "an agent", "an effect"
-        return [_finding(entry.file, loc, "KB033",
-                         f"{role} '{ref}' is {article} {target.kind}; expected "
-                         + " or ".join(allowed), "")]
-    return []
-
-
-def _claims(entries: list[Entry], by_id: dict[str, Entry]) -> list[Finding]:
-    findings: list[Finding] = []
-    for entry, i, claim in iter_claims(entries):
-        loc: Loc = ("claims", i)
-        predicate = vocab.PREDICATES[claim["predicate"]]
-        findings += _reference(by_id, entry, (*loc, "subject"), claim["subject"],
-                               predicate.subjects, f"subject of {predicate.name}")
-        findings += _reference(by_id, entry, (*loc, "object"), claim["object"],
-                               predicate.objects, f"object of {predicate.name}")
-        host = entry.data["id"]
-        if host not in (claim["subject"], claim["object"]):
-            findings.append(_finding(entry.file, (*loc, "id"), "KB034",
-                                     f"claim '{claim['id']}' involves neither '{host}' "
+    for (path, pos, ident, host, predicate, subject, subject_kind, subject_ok, obj,
+         object_kind, object_ok) in db.execute("""
+            SELECT * FROM (
+                SELECT c.path, c.pos, c.id, c.host, c.predicate,
+                       c.subject, s.kind, EXISTS (SELECT 1 FROM allowed WHERE role = 'subject'
+                           AND predicate = c.predicate AND kind = s.kind) AS subject_ok,
+                       c.object, o.kind, EXISTS (SELECT 1 FROM allowed WHERE role = 'object'
+                           AND predicate = c.predicate AND kind = o.kind) AS object_ok
+                FROM claims c LEFT JOIN ids s ON s.id = c.subject
+                              LEFT JOIN ids o ON o.id = c.object)
+            WHERE NOT subject_ok OR NOT object_ok OR host NOT IN (subject, object)"""):
+        file = display(path)
+        spec = vocab.PREDICATES[predicate]
+        if not subject_ok:
+            findings.append(_reference(file, ("claims", pos, "subject"), subject, subject_kind,
+                                       spec.subjects, f"subject of {predicate}"))
+        if not object_ok:
+            findings.append(_reference(file, ("claims", pos, "object"), obj, object_kind,
+                                       spec.objects, f"object of {predicate}"))
+        if host not in (subject, obj):
+            findings.append(_finding(file, ("claims", pos, "id"), "KB034",
+                                     f"claim '{ident}' involves neither '{host}' "
                                      "as subject nor as object",
-                                     f"move it to the record of '{claim['subject']}' "
-                                     f"or '{claim['object']}'"))
-        for j, evidence in enumerate(claim["evidence"]):
-            findings += _reference(by_id, entry, (*loc, "evidence", j, "source"),
-                                   evidence["source"], ("source",), "evidence source")
-        for j, figure in enumerate(claim.get("figures", ())):
-            findings += _reference(by_id, entry, (*loc, "figures", j, "source"),
-                                   figure["source"], ("source",), "figure source")
-        problem = _status_problem(claim, by_id)
-        if problem:
-            findings.append(_finding(entry.file, (*loc, "status"), "KB035", *problem))
+                                     f"move it to the record of '{subject}' or '{obj}'"))
     return findings
 
 
-def _status_problem(claim: dict[str, Any], by_id: dict[str, Entry]) -> tuple[str, str] | None:
-    """Why the evidence does not justify the status, or None when it does."""
-    status = claim["status"]
-    stances: dict[str, set[str]] = defaultdict(set)
-    for evidence in claim["evidence"]:
-        source = by_id.get(evidence["source"])
-        if source is None or source.kind != "source" or "type" not in source.data:
-            return None  # reported elsewhere; judging would only add noise
-        stances[evidence["stance"]].add(source.data["type"])
-    supports, disputes = stances["supports"], stances["disputes"]
-    peer = vocab.PEER_REVIEWED_TYPES
-    if status in vocab.NEEDS_PEER_SUPPORT and not supports & peer:
-        return (f"'{status}' needs supporting evidence from a peer-reviewed source",
-                "add a journal article, review or trial that supports it, "
-                "or lower the status to 'unsupported' or 'hypothesis'")
-    if status in vocab.NEEDS_AUTHORITY_DISPUTE and not disputes & vocab.AUTHORITATIVE_TYPES:
-        return (f"'{status}' needs disputing evidence from a peer-reviewed or regulatory source",
-                "add the source that contradicts the claim with stance: disputes")
-    if status == "contested" and not supports & peer:
-        return ("'contested' needs peer-reviewed evidence on both sides",
-                "add the peer-reviewed source that supports the claim, or mark it 'refuted'")
-    if status == "unsupported" and supports & peer:
-        return ("'unsupported' claims have no peer-reviewed support, but this one has",
-                "raise the status to 'supported' or 'established'")
-    if status in ("unsupported", "hypothesis") and not supports:
-        return (f"'{status}' claims need at least one source that asserts them", "")
-    return None
+def _sources(db: sqlite3.Connection, display: Display) -> list[Finding]:
+    """Evidence and figures cite records of kind source (KB032, KB033)."""
+    findings = []
+    for table, role in (("evidence", "evidence source"), ("figures", "figure source")):
+        for path, claim_pos, pos, ref, kind in db.execute(f"""
+                SELECT t.path, t.claim_pos, t.pos, t.source, i.kind
+                FROM {table} t LEFT JOIN ids i ON i.id = t.source
+                WHERE i.kind IS NOT 'source'"""):
+            findings.append(_reference(display(path), ("claims", claim_pos, table, pos, "source"),
+                                       ref, kind, ("source",), role))
+    return findings
 
 
-def _context_key(claim: dict[str, Any]) -> str:
-    return json.dumps(claim.get("context") or {}, sort_keys=True)
+#: Why a claim's evidence does not justify its status, by the number of the rule broken in
+#: `_statuses` (message with `{status}` filled in, hint).
+_STATUS_PROBLEMS = {
+    1: ("'{status}' needs supporting evidence from a peer-reviewed source",
+        "add a journal article, review or trial that supports it, "
+        "or lower the status to 'unsupported' or 'hypothesis'"),
+    2: ("'{status}' needs disputing evidence from a peer-reviewed or regulatory source",
+        "add the source that contradicts the claim with stance: disputes"),
+    3: ("'contested' needs peer-reviewed evidence on both sides",
+        "add the peer-reviewed source that supports the claim, or mark it 'refuted'"),
+    4: ("'unsupported' claims have no peer-reviewed support, but this one has",
+        "raise the status to 'supported' or 'established'"),
+    5: ("'{status}' claims need at least one source that asserts them", ""),
+}
 
 
-def _duplicates_and_opposites(entries: list[Entry]) -> list[Finding]:
-    findings: list[Finding] = []
-    first: dict[tuple[str, str, str, str], tuple[str, str]] = {}
-    by_pair: dict[tuple[str, str], list[tuple[Entry, int, dict[str, Any]]]] = defaultdict(list)
-    for entry, i, claim in iter_claims(entries):
-        key = (claim["subject"], claim["predicate"], claim["object"], _context_key(claim))
-        if key in first:
-            other_id, other_file = first[key]
-            findings.append(_finding(entry.file, ("claims", i, "id"), "KB036",
-                                     f"claim '{claim['id']}' repeats '{other_id}' in {other_file}",
+def _statuses(db: sqlite3.Connection, display: Display) -> list[Finding]:
+    """KB035: each status needs certain evidence. A claim citing anything but a typed source
+    is not judged: that is reported elsewhere, and judging would only add noise."""
+    peer = sorted(vocab.PEER_REVIEWED_TYPES)
+    authority = sorted(vocab.AUTHORITATIVE_TYPES)
+    needs_peer = sorted(vocab.NEEDS_PEER_SUPPORT)
+    needs_authority = sorted(vocab.NEEDS_AUTHORITY_DISPUTE)
+    rows = db.execute(f"""
+        SELECT path, claim_pos, status, CASE
+            WHEN status IN ({_marks(needs_peer)}) AND NOT peer_support THEN 1
+            WHEN status IN ({_marks(needs_authority)}) AND NOT authority_dispute THEN 2
+            WHEN status = 'contested' AND NOT peer_support THEN 3
+            WHEN status = 'unsupported' AND peer_support THEN 4
+            WHEN status IN ('unsupported', 'hypothesis') AND NOT support THEN 5
+        END AS problem
+        FROM (SELECT e.path, e.claim_pos, e.status,
+                     max(e.stance = 'supports' AND i.type IN ({_marks(peer)})) AS peer_support,
+                     max(e.stance = 'disputes' AND i.type IN ({_marks(authority)}))
+                         AS authority_dispute,
+                     max(e.stance = 'supports') AS support
+              FROM evidence e LEFT JOIN ids i ON i.id = e.source
+              GROUP BY e.path, e.claim_pos
+              HAVING min(i.kind IS 'source' AND i.type IS NOT NULL))
+        WHERE problem IS NOT NULL""", (*needs_peer, *needs_authority, *peer, *authority))
+    findings = []
+    for path, pos, status, problem in rows:
+        message, hint = _STATUS_PROBLEMS[problem]
+        findings.append(_finding(display(path), ("claims", pos, "status"), "KB035",
+                                 message.format(status=status), hint))
+    return findings
+
+
+def _duplicates_and_opposites(db: sqlite3.Connection, display: Display) -> list[Finding]:
+    """KB036: the same subject, predicate, object and context stated again (reported against
+    the first statement). KB037: a predicate that contradicts an earlier claim on the same
+    subject and object, unless either status already records the disagreement."""
+    tolerant = sorted(vocab.CONFLICT_TOLERANT_STATUSES)
+    rows = db.execute(f"""
+        SELECT a.path, a.pos, a.id, a.predicate, b.path, b.id, b.predicate,
+               b.predicate = a.predicate AND b.context = a.context AS repeated
+        FROM claims a
+        JOIN claims b ON b.subject = a.subject AND b.object = a.object
+                     AND (b.path, b.pos) < (a.path, a.pos)
+        WHERE (b.predicate = a.predicate AND b.context = a.context)
+           OR (EXISTS (SELECT 1 FROM opposite WHERE predicate = a.predicate
+                       AND other = b.predicate)
+               AND a.status NOT IN ({_marks(tolerant)})
+               AND b.status NOT IN ({_marks(tolerant)}))
+        ORDER BY a.path, a.pos, b.path, b.pos""", (*tolerant, *tolerant))
+    findings = []
+    reported: set[tuple[str, int]] = set()  # claims already reported as a repeat
+    for path, pos, ident, predicate, first_path, other, other_predicate, repeated in rows:
+        if not repeated:
+            findings.append(_finding(
+                display(path), ("claims", pos, "predicate"), "KB037",
+                f"'{ident}' ({predicate}) contradicts '{other}' ({other_predicate})",
+                "mark the one the literature rejects 'refuted' or 'outdated', "
+                "or both 'contested'"))
+        elif (path, pos) not in reported:  # the earliest repeat is the first statement
+            reported.add((path, pos))
+            findings.append(_finding(display(path), ("claims", pos, "id"), "KB036",
+                                     f"claim '{ident}' repeats '{other}' in "
+                                     f"{display(first_path)}",
                                      "add this evidence to the existing claim instead"))
-        else:
-            first[key] = (claim["id"], entry.file)
-        by_pair[(claim["subject"], claim["object"])].append((entry, i, claim))
-    for group in by_pair.values():
-        if len(group) < 2:
-            continue
-        for n, (entry, i, claim) in enumerate(group):
-            opposites = vocab.PREDICATES[claim["predicate"]].opposites
-            for _, _, other in group[:n]:
-                if other["predicate"] not in opposites:
-                    continue
-                if {claim["status"], other["status"]} & vocab.CONFLICT_TOLERANT_STATUSES:
-                    continue
-                findings.append(_finding(
-                    entry.file, ("claims", i, "predicate"), "KB037",
-                    f"'{claim['id']}' ({claim['predicate']}) contradicts "
-                    f"'{other['id']}' ({other['predicate']})",
-                    "mark the one the literature rejects 'refuted' or 'outdated', "
-                    "or both 'contested'"))
     return findings
 
 
-def _quotes(entries: list[Entry], by_id: dict[str, Entry],
+def _quotes(db: sqlite3.Connection, display: Display,
             sources_dir: Path | None) -> list[Finding]:
+    """KB039 archive missing; KB040 evidence from an archived source without a quote; KB038
+    a quote that is not in the archive (compared after `normalise`)."""
     findings: list[Finding] = []
     texts: dict[str, str | None] = {}
     if sources_dir is not None:
-        for entry in entries:
-            archive = entry.data.get("archive") if entry.kind == "source" else None
-            if archive is None:
-                continue
+        for path, ident, archive in db.execute(
+                "SELECT path, id, archive FROM records WHERE kind = 'source' "
+                "AND archive IS NOT NULL ORDER BY path"):
             try:
                 raw = (sources_dir / archive).read_bytes()
-                texts[entry.data["id"]] = normalise(raw.decode("utf-8", errors="replace"))
+                texts[ident] = normalise(raw.decode("utf-8", errors="replace"))
             except OSError:
-                texts[entry.data["id"]] = None
-                findings.append(_finding(entry.file, ("archive",), "KB039",
+                texts[ident] = None
+                findings.append(_finding(display(path), ("archive",), "KB039",
                                          f"archive '{archive}' is not in {sources_dir}",
                                          "add the snapshot or correct the file name"))
-    for entry, i, claim in iter_claims(entries):
-        for j, evidence in enumerate(claim["evidence"]):
-            source = by_id.get(evidence["source"])
-            if source is None or source.kind != "source" or not source.data.get("archive"):
-                continue
-            loc: Loc = ("claims", i, "evidence", j)
-            quote = evidence.get("quote")
-            if quote is None:
-                findings.append(_finding(entry.file, loc, "KB040",
-                                         f"evidence from '{source.data['id']}' has no quote",
-                                         "quote the source's own words (at most 30)"))
-                continue
-            text = texts.get(source.data["id"])
-            if text is not None and normalise(quote) not in text:
-                findings.append(_finding(entry.file, (*loc, "quote"), "KB038",
-                                         f"quote not found in {source.data['archive']}",
-                                         "copy the words exactly, typos included"))
+    for path, claim_pos, pos, source, quote, archive in db.execute("""
+            SELECT e.path, e.claim_pos, e.pos, e.source, e.quote, i.archive
+            FROM evidence e JOIN ids i ON i.id = e.source
+            WHERE i.kind = 'source' AND i.archive IS NOT NULL"""):
+        loc: Loc = ("claims", claim_pos, "evidence", pos)
+        if quote is None:
+            findings.append(_finding(display(path), loc, "KB040",
+                                     f"evidence from '{source}' has no quote",
+                                     "quote the source's own words (at most 30)"))
+            continue
+        text = texts.get(source)
+        if text is not None and normalise(quote) not in text:
+            findings.append(_finding(display(path), (*loc, "quote"), "KB038",
+                                     f"quote not found in {archive}",
+                                     "copy the words exactly, typos included"))
     return findings
 
 
-def _unused(entries: list[Entry]) -> list[Finding]:
-    cited: set[str] = set()
-    involved: set[str] = set()
-    for _, _, claim in iter_claims(entries):
-        involved.update((claim["subject"], claim["object"]))
-        cited.update(e["source"] for e in claim["evidence"])
-        cited.update(f["source"] for f in claim.get("figures", ()))
-    findings = []
-    for entry in entries:
-        ident = entry.data["id"]
-        if entry.kind == "source" and ident not in cited:
-            findings.append(_finding(entry.file, ("id",), "KB050",
-                                     f"source '{ident}' is not cited by any claim",
-                                     "cite it as evidence, or remove it"))
-        elif entry.kind != "source" and ident not in involved:
-            findings.append(_finding(entry.file, ("id",), "KB051",
-                                     f"no claim involves '{ident}'",
-                                     "add a claim that links it to the rest of the KB"))
+def _unused(db: sqlite3.Connection, display: Display) -> list[Finding]:
+    """KB050 a source no claim cites; KB051 a record no claim involves."""
+    findings = [_finding(display(path), ("id",), "KB050",
+                         f"source '{ident}' is not cited by any claim",
+                         "cite it as evidence, or remove it")
+                for path, ident in db.execute("""
+                    SELECT path, id FROM records r WHERE kind = 'source'
+                    AND NOT EXISTS (SELECT 1 FROM evidence WHERE source = r.id)
+                    AND NOT EXISTS (SELECT 1 FROM figures WHERE source = r.id)""")]
+    findings += [_finding(display(path), ("id",), "KB051", f"no claim involves '{ident}'",
+                          "add a claim that links it to the rest of the KB")
+                 for path, ident in db.execute("""
+                    SELECT path, id FROM records r WHERE kind <> 'source'
+                    AND NOT EXISTS (SELECT 1 FROM claims WHERE subject = r.id)
+                    AND NOT EXISTS (SELECT 1 FROM claims WHERE object = r.id)""")]
     return findings

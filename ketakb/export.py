@@ -77,10 +77,10 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
                           errors)
     index = Index.open(root, use_cache=use_cache)
     try:
-        results = index.refresh()
+        index.refresh()
+        records = index.records()
     finally:
         index.close()
-    records = [(r.kind, r.record) for r in results if r.record is not None]
     records.sort(key=lambda item: (KIND_ORDER.index(item[0]), item[1]["id"]))
     return Dataset(records)
 

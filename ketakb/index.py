@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +26,9 @@ from ketakb.findings import Finding
 from ketakb.shapes import claim_json, record_json
 
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
-    from ketakb.loader import FileResult, RecordFile
+    from ketakb.loader import RecordFile
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CACHE_ENV = "KETAKB_CACHE_DIR"
 #: Above this many files a query trusts the folders' signature (files added, removed or
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
@@ -38,11 +38,14 @@ _DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, record TEXT, findings TEXT NOT NULL
+    mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, valid INTEGER NOT NULL, record TEXT,
+    findings TEXT NOT NULL
 );
+-- what the change check reads, without reading the stored records and findings
+CREATE INDEX files_stat ON files (path, size, mtime_ns, digest);
 CREATE TABLE records (
-    id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, summary TEXT,
-    path TEXT NOT NULL, json TEXT NOT NULL
+    id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, summary TEXT, type TEXT,
+    archive TEXT, path TEXT NOT NULL, json TEXT
 );
 CREATE INDEX records_id ON records (id);
 CREATE INDEX records_kind ON records (kind, id);
@@ -52,36 +55,45 @@ CREATE INDEX names_key ON names (key);
 CREATE INDEX names_path ON names (path);
 CREATE TABLE claims (
     id TEXT NOT NULL, host TEXT NOT NULL, subject TEXT NOT NULL, predicate TEXT NOT NULL,
-    object TEXT NOT NULL, status TEXT NOT NULL, path TEXT NOT NULL, json TEXT NOT NULL
+    object TEXT NOT NULL, status TEXT NOT NULL, context TEXT NOT NULL, path TEXT NOT NULL,
+    pos INTEGER NOT NULL, json TEXT
 );
 CREATE INDEX claims_id ON claims (id);
-CREATE INDEX claims_subject ON claims (subject);
+CREATE INDEX claims_subject ON claims (subject, object);
 CREATE INDEX claims_object ON claims (object);
 CREATE INDEX claims_path ON claims (path);
+-- clustered by claim (no rowid), so checks that look at all of a claim's evidence read it
+-- in one sequential pass; the claim's status is repeated here for the same reason
 CREATE TABLE evidence (
-    claim TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL, quote TEXT,
-    path TEXT NOT NULL
-);
+    path TEXT NOT NULL, claim_pos INTEGER NOT NULL, pos INTEGER NOT NULL, claim TEXT NOT NULL,
+    status TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL, quote TEXT,
+    PRIMARY KEY (path, claim_pos, pos)
+) WITHOUT ROWID;
 CREATE INDEX evidence_claim ON evidence (claim);
 CREATE INDEX evidence_source ON evidence (source);
-CREATE INDEX evidence_path ON evidence (path);
+CREATE TABLE figures (
+    path TEXT NOT NULL, claim_pos INTEGER NOT NULL, pos INTEGER NOT NULL, source TEXT NOT NULL,
+    PRIMARY KEY (path, claim_pos, pos)
+) WITHOUT ROWID;
+CREATE INDEX figures_source ON figures (source);
 CREATE VIRTUAL TABLE search USING fts5 (
     text, id UNINDEXED, kind UNINDEXED, field UNINDEXED, path UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
-_DERIVED = ("records", "names", "claims", "evidence", "search")
+_DERIVED = ("records", "names", "claims", "evidence", "figures", "search")
 
 
 def checker_fingerprint() -> str:
-    """Size and mtime of the modules whose code decides a file's findings.
+    """Size and mtime of the modules whose code decides a file's findings and table rows.
 
-    Part of the cache's identity, so a changed checker (a new rule, a reworded message) never
-    serves results computed by the old one, even within one version number.
+    Part of the cache's identity, so a changed checker (a new rule, a reworded message, a new
+    column) never serves results computed by the old one, even within one version number.
     """
     package = Path(__file__).resolve().parent
     parts = []
-    for name in ("checks", "findings", "loader", "models", "parse", "quotes", "vocab"):
+    for name in ("checks", "findings", "index", "loader", "models", "parse", "quotes", "shapes",
+                 "vocab"):
         st = (package / f"{name}.py").stat()
         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
@@ -105,20 +117,6 @@ def digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True)
-class _Stat:
-    size: int
-    mtime_ns: int
-
-
-def _stat(path: Path) -> _Stat | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return _Stat(st.st_size, st.st_mtime_ns)
-
-
 def _finding_rows(findings: list[Finding]) -> str:
     """Findings without their file name, which depends on the working directory."""
     return json.dumps([[f.line, f.column, f.code, f.message, f.hint, list(f.loc)]
@@ -136,50 +134,73 @@ _SEARCH_BITS = 20
 #: From this many changed files on, they are checked in worker processes on every core.
 PARALLEL_MIN = 256
 _UNCHANGED = "unchanged"
+_NO_FINDINGS = "[]"
 
 #: What a worker is given: key, path, kind, display name, previous digest, debug, and whether
-#: to compute the query rows.
+#: the index answers queries (record JSON, names and full-text rows) or only validates.
 _Job = tuple[str, str, str, str, "str | None", bool, bool]
-#: The query rows of one record: records row, names, claims, evidence, search rows.
-_Derived = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]],
-                 list[tuple[Any, ...]], list[tuple[Any, ...]]]
-#: What a worker returns: key, digest, kind, record JSON, findings JSON, derived rows (None for
-#: an invalid record, _UNCHANGED when the content is the same as before).
+#: The table rows of one valid record: records row, names, claims, evidence, figures and
+#: full-text rows.
+_Rows = list[tuple[Any, ...]]
+_Derived = tuple[tuple[Any, ...], _Rows, _Rows, _Rows, _Rows, _Rows]
+#: What a worker returns: key, digest, kind, record JSON (when queried), findings JSON, and the
+#: derived rows (None for an invalid record, _UNCHANGED when the content is as before).
 _Outcome = tuple[str, str, str, "str | None", str, "_Derived | str | None"]
 
 
-def _derived_rows(key: str, kind: str, record: dict[str, Any]) -> _Derived:
-    """The query rows of one valid record (computed wherever the file was checked)."""
+def _context_key(claim: dict[str, Any]) -> str:
+    """A claim's context in one canonical text, so equal contexts compare equal in SQL."""
+    return json.dumps(claim.get("context") or {}, sort_keys=True)
+
+
+def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> _Derived:
+    """The table rows of one valid record (computed wherever the file was checked).
+
+    The columns the cross-record checks read are always filled; the JSON, names and
+    full-text rows only serve queries, so a validation-only index leaves them out.
+    """
     ident = record["id"]
     name = record.get("name") or record.get("title") or ident
-    records = (ident, kind, name, record.get("summary"), key,
-               json.dumps(record_json(record, kind), ensure_ascii=False))
-    keys = {ident, name, *record.get("synonyms", ())}
-    names = [(k.casefold(), ident, key) for k in keys]
-    texts = [(name, "name"), *((s, "synonym") for s in record.get("synonyms", ())),
-             (record.get("summary"), "summary")]
-    search: list[tuple[Any, ...]] = [(t, ident, kind, f, key) for t, f in texts if t]
-    claims: list[tuple[Any, ...]] = []
-    evidence_rows: list[tuple[Any, ...]] = []
-    for claim in record.get("claims", ()):
-        claims.append((claim["id"], ident, claim["subject"], claim["predicate"],
-                       claim["object"], claim["status"], key,
-                       json.dumps(claim_json(claim, ident), ensure_ascii=False)))
-        search.append((claim["statement"], claim["id"], "claim", "statement", key))
-        for evidence in claim["evidence"]:
-            evidence_rows.append((claim["id"], evidence["source"], evidence["stance"],
-                                  evidence.get("quote"), key))
-            if evidence.get("quote"):
-                search.append((evidence["quote"], claim["id"], "claim", "quote", key))
-    return records, names, claims, evidence_rows, search
+    source = kind == "source"
+    records = (ident, kind, name, record.get("summary"),
+               record.get("type") if source else None, record.get("archive"), key,
+               json.dumps(record_json(record, kind), ensure_ascii=False) if queried else None)
+    names: _Rows = []
+    search: _Rows = []
+    if queried:
+        keys = {ident, name, *record.get("synonyms", ())}
+        names = [(k.casefold(), ident, key) for k in keys]
+        texts = [(name, "name"), *((s, "synonym") for s in record.get("synonyms", ())),
+                 (record.get("summary"), "summary")]
+        search = [(t, ident, kind, f, key) for t, f in texts if t]
+    claims: _Rows = []
+    evidence_rows: _Rows = []
+    figures: _Rows = []
+    for i, claim in enumerate(record.get("claims", ())):
+        claim_id = claim["id"]
+        claims.append((claim_id, ident, claim["subject"], claim["predicate"],
+                       claim["object"], claim["status"], _context_key(claim), key, i,
+                       json.dumps(claim_json(claim, ident), ensure_ascii=False)
+                       if queried else None))
+        if queried:
+            search.append((claim["statement"], claim_id, "claim", "statement", key))
+        for j, evidence in enumerate(claim["evidence"]):
+            quote = evidence.get("quote")
+            evidence_rows.append((key, i, j, claim_id, claim["status"], evidence["source"],
+                                  evidence["stance"], quote))
+            if quote and queried:
+                search.append((quote, claim_id, "claim", "quote", key))
+        figures += [(key, i, j, figure["source"])
+                    for j, figure in enumerate(claim.get("figures", ()))]
+    return records, names, claims, evidence_rows, figures, search
 
 
 def _check_job(job: _Job) -> _Outcome:
     """Read, digest and check one file: runs in a worker process or in this one."""
     from ketakb.loader import RecordFile, check_bytes, read_file
 
-    key, path, kind, display, old_digest, debug, derive = job
-    record_file = RecordFile(Path(path), kind, display)
+    key, path, kind, display, old_digest, debug, queried = job
+    record_file = RecordFile(path, kind, display)
     raw = read_file(record_file)
     if isinstance(raw, Finding):
         return key, "", kind, None, _finding_rows([raw]), None
@@ -190,9 +211,9 @@ def _check_job(job: _Job) -> _Outcome:
     cacheable = not any(f.code == "KB099" for f in result.findings)
     record = result.record
     return (key, new_digest if cacheable else "", result.kind,
-            None if record is None else json.dumps(record, ensure_ascii=False),
+            json.dumps(record, ensure_ascii=False) if record is not None and queried else None,
             _finding_rows(result.findings),
-            None if record is None or not derive else _derived_rows(key, result.kind, record))
+            None if record is None else _derived_rows(key, result.kind, record, queried))
 
 
 def _check_chunk(jobs: list[_Job]) -> list[_Outcome]:
@@ -225,12 +246,13 @@ class _Batch:
 
     def __init__(self) -> None:
         self.size = 0
-        self.files: list[tuple[Any, ...]] = []
-        self.records: list[tuple[Any, ...]] = []
-        self.names: list[tuple[Any, ...]] = []
-        self.claims: list[tuple[Any, ...]] = []
-        self.evidence: list[tuple[Any, ...]] = []
-        self.search: list[tuple[Any, ...]] = []
+        self.files: _Rows = []
+        self.records: _Rows = []
+        self.names: _Rows = []
+        self.claims: _Rows = []
+        self.evidence: _Rows = []
+        self.figures: _Rows = []
+        self.search: _Rows = []
 
     def clear(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -245,7 +267,8 @@ class Index:
         self.persistent = persistent
         self.stray: list[Finding] = []
         self.files: list[RecordFile] = []
-        self._fresh: dict[str, _Outcome] = {}
+        self._by_key: dict[str, RecordFile] = {}
+        self._prefix = len(os.path.join(os.fspath(root), ""))
         self._next_row = 1
 
     # -- opening ---------------------------------------------------------------------------
@@ -307,50 +330,56 @@ class Index:
         """Modification times of the KB folder and its kind folders: a cheap change check."""
         parts = []
         for folder in [self.root, *sorted(p for p in self.root.iterdir() if p.is_dir())]:
-            st = _stat(folder)
-            parts.append(f"{folder.name}:{st.mtime_ns if st else 0}")
+            try:
+                mtime = folder.stat().st_mtime_ns
+            except OSError:
+                mtime = 0
+            parts.append(f"{folder.name}:{mtime}")
         return "|".join(parts)
 
     def refresh(self, *, full: bool = True, debug: bool = False,
                 progress: Callable[[int, int], None] | None = None,
-                workers: int | None = None, derive: bool = True) -> list[FileResult]:
-        """Bring the index up to date with the files; return every file's result.
+                workers: int | None = None, queried: bool = True) -> None:
+        """Bring the index up to date with the files.
 
         `full=False` is the query path: it skips the per-file stat when the KB is large and
         its folders are unchanged. When many files changed they are checked on every core
         (`workers` processes; default: the CPU count), with results identical to one core.
-        `derive=False` leaves out the query tables, for a throwaway index that only validates.
+        `queried=False` leaves out what only queries read, for a throwaway index that only
+        validates.
         """
         signature = self._signature()
         if not full and self._meta("signature") == signature:
             count = self.db.execute("SELECT count(*) FROM files").fetchone()[0]
             if count > FULL_STAT_LIMIT or self._unchanged():
-                return []
+                return
         from ketakb.loader import discover
 
         files, self.stray = discover(self.root)
         self.files = files
         known = {row[0]: row[1:] for row in self.db.execute(
             "SELECT path, size, mtime_ns, digest FROM files")}
-        wanted = {self._key(f): f for f in files}
+        wanted = self._by_key = {self._key(f): f for f in files}
         changed = False
-        for key in set(known) - set(wanted):
+        for key in known.keys() - wanted.keys():
             self._forget(key)
             changed = True
         jobs: list[_Job] = []
-        stats: dict[str, _Stat | None] = {}
+        stats: dict[str, os.stat_result | None] = {}
         for key, record_file in wanted.items():
-            st = _stat(record_file.path)
+            try:
+                st: os.stat_result | None = os.stat(record_file.location)
+            except OSError:
+                st = None
             old = known.get(key)
-            if st is not None and old is not None and (st.size, st.mtime_ns) == old[:2]:
+            if st is not None and old is not None and (st.st_size, st.st_mtime_ns) == old[:2]:
                 continue
             stats[key] = st
-            jobs.append((key, str(record_file.path), record_file.kind, record_file.display,
-                         old[2] if old else None, debug, derive))
+            jobs.append((key, record_file.location, record_file.kind, record_file.display,
+                         old[2] if old else None, debug, queried))
         total, done = len(wanted), len(wanted) - len(jobs)
         if progress is not None and total:
             progress(done, total)
-        self._fresh = {}
         self._next_row = self.db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM files"
                                          ).fetchone()[0]
         batch = _Batch()
@@ -366,10 +395,7 @@ class Index:
         self._flush(batch)
         if changed or self._meta("signature") != signature:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (signature,))
-            self.db.commit()
-        results = [] if not full else self.results(files)
-        self._fresh = {}
-        return results
+        self.db.commit()
 
     def _unchanged(self) -> bool:
         """Every known file keeps its size and mtime (the folders' signature already matched,
@@ -384,7 +410,9 @@ class Index:
             return False
 
     def _key(self, record_file: RecordFile) -> str:
-        return record_file.path.relative_to(self.root).as_posix()
+        """The file's path inside the KB, with forward slashes: the same on every machine."""
+        key = record_file.location[self._prefix:]
+        return key if os.sep == "/" else key.replace(os.sep, "/")
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -402,10 +430,11 @@ class Index:
             else:
                 self.db.execute(f"DELETE FROM {table} WHERE path = ?", (key,))
 
-    def _apply(self, outcome: _Outcome, st: _Stat | None, known: bool, batch: _Batch) -> bool:
+    def _apply(self, outcome: _Outcome, st: os.stat_result | None, known: bool,
+               batch: _Batch) -> bool:
         """Store one checked file's outcome (rows go to `batch`). True if anything changed."""
         key, dig, kind, record_text, findings_text, derived = outcome
-        size, mtime = (st.size, st.mtime_ns) if st and dig else (-1, -1)  # no digest: recheck
+        size, mtime = (st.st_size, st.st_mtime_ns) if st and dig else (-1, -1)  # recheck
         if isinstance(derived, str):  # same content as before: only the stat changed
             self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                             (size, mtime, key))
@@ -416,49 +445,55 @@ class Index:
             self._forget(key)
         file_row = self._next_row
         self._next_row += 1
-        batch.files.append((file_row, key, kind, size, mtime, dig, record_text, findings_text))
+        batch.files.append((file_row, key, kind, size, mtime, dig, derived is not None,
+                            record_text, findings_text))
         batch.size += 1
-        self._fresh[key] = outcome
         if derived is not None:
-            records, names, claims, evidence, search = derived
+            records, names, claims, evidence, figures, search = derived
             base = file_row << _SEARCH_BITS
             batch.records.append(records)
             batch.names += names
             batch.claims += claims
             batch.evidence += evidence
+            batch.figures += figures
             batch.search += [(base + n, *row) for n, row in enumerate(search)]
         return True
 
     def _flush(self, batch: _Batch) -> None:
         db = self.db
-        db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, digest, record, "
-                       "findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.files)
-        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", batch.records)
+        db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, digest, valid, "
+                       "record, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.files)
+        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.records)
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
-        db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
-        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?)", batch.evidence)
+        db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
+        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.evidence)
+        db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?)", batch.figures)
         db.executemany("INSERT INTO search (rowid, text, id, kind, field, path) "
                        "VALUES (?, ?, ?, ?, ?, ?)", batch.search)
 
-    def results(self, files: list[RecordFile]) -> list[FileResult]:
-        """Each file's stored result, in the order of `files`."""
-        from ketakb.loader import FileResult
-
-        fresh = self._fresh
-        if len(fresh) == len(files):  # everything was checked just now: no need to read back
-            rows = {key: outcome[2:5] for key, outcome in fresh.items()}
-        else:
-            rows = {path: (kind, record, findings) for path, kind, record, findings in
-                    self.db.execute("SELECT path, kind, record, findings FROM files")}
-        results = []
-        for record_file in files:
-            kind, record, findings = rows[self._key(record_file)]
-            results.append(FileResult(record_file.display, kind,
-                                      None if record is None else json.loads(record),
-                                      _findings_from_rows(findings, record_file.display)))
-        return results
-
     # -- reading ---------------------------------------------------------------------------
+
+    def display(self, key: str) -> str:
+        """How the file at `key` is shown to the user (after a full refresh)."""
+        return self._by_key[key].display
+
+    def file_findings(self) -> list[Finding]:
+        """The stray files' findings and each file's own, from the last full refresh."""
+        findings = list(self.stray)
+        for key, text in self.db.execute("SELECT path, findings FROM files WHERE findings <> ?",
+                                         (_NO_FINDINGS,)):
+            findings += _findings_from_rows(text, self.display(key))
+        return findings
+
+    def broken(self) -> dict[str, str]:
+        """Id (the file's stem) → kind of each record that failed its own checks."""
+        return {posixpath.splitext(posixpath.basename(key))[0]: kind for key, kind in
+                self.db.execute("SELECT path, kind FROM files WHERE NOT valid")}
+
+    def records(self) -> list[tuple[str, dict[str, Any]]]:
+        """(kind, record) of every valid record, in file order, as the models accepted it."""
+        return [(kind, json.loads(text)) for kind, text in self.db.execute(
+            "SELECT kind, record FROM files WHERE valid ORDER BY path")]
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         return self.db.execute(sql, params)

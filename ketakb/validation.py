@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ketakb.checks import Entry, check_all
+from ketakb.checks import check_all
 from ketakb.findings import ERROR, WARNING, Finding
 from ketakb.index import Index
 from ketakb.parse import locate, parse_yaml
@@ -39,7 +39,7 @@ class Report:
         return self.errors == 0 and not (strict and self.warnings)
 
 
-def place_findings(findings: list[Finding], paths: dict[str, Path]) -> list[Finding]:
+def place_findings(findings: list[Finding], paths: dict[str, str]) -> list[Finding]:
     """Give cross-record findings their line and column, parsing each affected file once."""
     pending: dict[str, list[Finding]] = defaultdict(list)
     placed: list[Finding] = []
@@ -47,7 +47,7 @@ def place_findings(findings: list[Finding], paths: dict[str, Path]) -> list[Find
         (pending[finding.file] if finding.line == 0 else placed).append(finding)
     for file, group in pending.items():
         try:
-            root = parse_yaml(paths[file].read_bytes()).root
+            root = parse_yaml(Path(paths[file]).read_bytes()).root
         except OSError:
             root = None
         for finding in group:
@@ -61,22 +61,18 @@ def validate_kb(root: Path, *, sources_dir: Path | None = None, use_cache: bool 
                 debug: bool = False, progress: Progress | None = None) -> Report:
     """Check every record under `root`, alone and together. Never raises for bad records.
 
-    Files unchanged since the last run are not parsed again: their results come from the
-    compiled index, and only the cross-record checks run over everything.
+    Files unchanged since the last run are not parsed again: their findings and table rows
+    come from the compiled index, over which the cross-record checks run again.
     """
     index = Index.open(root, use_cache=use_cache)
     try:
         # a throwaway (in-memory) index only validates: it needs no query tables
-        results = index.refresh(debug=debug, progress=progress, derive=index.persistent)
-        paths = {f.display: f.path for f in index.files}
+        index.refresh(debug=debug, progress=progress, queried=index.persistent)
+        findings = index.file_findings()
+        findings += check_all(index.db, index.display, sources_dir, index.broken())
+        records, claims = (next(index.rows(f"SELECT count(*) FROM {table}"))[0]
+                           for table in ("records", "claims"))
+        paths = {f.display: f.location for f in index.files}
     finally:
         index.close()
-    findings = list(index.stray)
-    entries = [Entry(r.file, r.kind, r.record) for r in results if r.record is not None]
-    for result in results:
-        findings.extend(result.findings)
-    broken = {Path(r.file).stem: r.kind for r in results if r.record is None}
-    findings.extend(check_all(entries, sources_dir, broken))
-    placed = sorted(place_findings(findings, paths))
-    claims = sum(len(e.data.get("claims", ())) for e in entries)
-    return Report(placed, len(paths), len(entries), claims)
+    return Report(sorted(place_findings(findings, paths)), len(index.files), records, claims)

@@ -27,11 +27,11 @@ def test_inventory_lists_the_99_claims_of_the_five_documents() -> None:
 
 def test_every_inventory_claim_is_recorded_in_the_kb() -> None:
     index = Index.open(bundled_kb(), use_cache=False)
-    results = index.refresh()
+    index.refresh()
     recorded = {
         code
-        for result in results if result.record
-        for claim in result.record.get("claims", ())
+        for _, record in index.records()
+        for claim in record.get("claims", ())
         for code in claim.get("inventory", ())
     }
     missing = [code for code in inventory_ids() if code not in recorded]

@@ -30,7 +30,7 @@ FIELD_NAMES = ("id", "name", "title", "type", "summary", "synonyms", "xrefs", "c
 def _check(raw: bytes, kind: str = "agent") -> FileResult:
     folder = {"agent": "agents", "source": "sources", "receptor": "receptors"}[kind]
     path = Path("kb") / folder / "x.yaml"
-    result = check_bytes(RecordFile(path, kind, path.as_posix()), raw)
+    result = check_bytes(RecordFile(str(path), kind, path.as_posix()), raw)
     # YAML also breaks lines at CR, NEL, LS and PS; the end of the text may be one line on
     lines = len(raw.decode("utf-8", errors="replace").splitlines()) + 1
     for finding in result.findings:
