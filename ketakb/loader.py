@@ -116,12 +116,13 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
 def read_file(record_file: RecordFile) -> bytes | Finding:
     """The file's bytes, or the finding that explains why they cannot be used."""
     try:
-        size = record_file.path.stat().st_size
+        size = os.stat(record_file.location).st_size
         if size > MAX_BYTES:
             return Finding(record_file.display, 1, 1, "KB009",
                            f"file is {size} bytes; at most {MAX_BYTES} allowed",
                            "a record this large is almost certainly a mistake")
-        return record_file.path.read_bytes()
+        with open(record_file.location, "rb") as handle:
+            return handle.read()
     except OSError as err:
         return Finding(record_file.display, 1, 1, "KB012", f"cannot read the file: {err.strerror}")
 
@@ -146,11 +147,12 @@ def _check_bytes(record_file: RecordFile, raw: bytes) -> FileResult:
         return FileResult(file, record_file.kind, None, findings)
     findings.extend(_schema_findings(record_file, parsed))
     record = parsed.value if not findings else None
-    if record is not None and record["id"] != record_file.path.stem:
+    name = os.path.basename(record_file.location)
+    if record is not None and record["id"] != os.path.splitext(name)[0]:
         line, column, _ = locate(parsed.root, ("id",))
         findings.append(Finding(file, line, column, "KB030",
                                 f"id '{record['id']}' differs from the file name "
-                                f"'{record_file.path.name}'",
+                                f"'{name}'",
                                 f"rename the file to {record['id']}.yaml or fix the id",
                                 ("id",)))
     return FileResult(file, record_file.kind, record, findings)

@@ -141,18 +141,6 @@ def _needs_event_pass(text: str) -> bool:
     return indicators > _SAFE_COMPOSE_INDICATORS
 
 
-def _too_deep(node: yaml.Node, level: int) -> bool:
-    """Whether a node below the collection `node` (at `level`) is deeper than MAX_DEPTH."""
-    if isinstance(node, yaml.ScalarNode):
-        return level > MAX_DEPTH
-    if level >= MAX_DEPTH:
-        return level > MAX_DEPTH or bool(node.value)
-    children = node.value if isinstance(node, yaml.SequenceNode) else [
-        child for pair in node.value for child in pair]
-    return any(not isinstance(child, yaml.ScalarNode) and _too_deep(child, level + 1)
-               for child in children)
-
-
 def _reader_problem(err: yaml.reader.ReaderError, text: str) -> Problem:
     """A character YAML forbids (a control character), at its line and column.
 
@@ -191,21 +179,28 @@ def _compose(text: str) -> tuple[yaml.Node | None, list[Problem]]:
         loader.dispose()
 
 
+class _TooDeep(Exception):
+    """A node lies deeper than MAX_DEPTH: the event pass then says where, exactly."""
+
+
 class _Builder:
     """Turns a node tree into values, collecting duplicate keys.
 
-    Depth needs no check here: `_event_problems` has already rejected trees deeper than
-    MAX_DEPTH, so the recursion is bounded.
+    It counts the depth as it goes (the root is level 1), which spares a separate walk over
+    the tree just to measure it; the tree itself was composed safely (see
+    `_needs_event_pass`).
     """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def build(self, node: yaml.Node) -> Any:
+    def build(self, node: yaml.Node, level: int = 1) -> Any:
+        if level > MAX_DEPTH:
+            raise _TooDeep
         if isinstance(node, yaml.ScalarNode):
             return scalar_value(node)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item) for item in node.value]
+            return [self.build(item, level + 1) for item in node.value]
         result: dict[str, Any] = {}
         first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
@@ -223,7 +218,7 @@ class _Builder:
                     "YAML readers keep only one of them silently; merge the two"))
                 continue
             first_seen[key] = key_node
-            result[key] = self.build(value_node)
+            result[key] = self.build(value_node, level + 1)
         return result
 
 
@@ -236,11 +231,18 @@ def parse_yaml(raw: bytes) -> Parsed:
         problems = _event_problems(text)
         if problems:
             return Parsed(None, None, problems)
-        root, problems = _compose(text)
-    else:  # the same findings as the branch above, in one pass over the text when all is well
-        root, problems = _compose(text)
-        if problems or (root is not None and _too_deep(root, 1)):
-            problems = _event_problems(text) or problems
+        return _build(*_compose(text))
+    # The same findings as the branch above, in one pass over the text when all is well: a
+    # file that fails (or nests too deep) gets the event pass, whose findings come first.
+    parsed = _build(*_compose(text))
+    if parsed.problems:
+        first = _event_problems(text)
+        return Parsed(None, None, first) if first else parsed
+    return parsed
+
+
+def _build(root: yaml.Node | None, problems: list[Problem]) -> Parsed:
+    """The record's values from a composed tree, or the problems that prevent them."""
     if problems:
         return Parsed(None, None, problems)
     if not isinstance(root, yaml.MappingNode):
@@ -250,7 +252,11 @@ def parse_yaml(raw: bytes) -> Parsed:
                                            f"expected a mapping of fields, found {found}",
                                            "start the file with `id: <record id>`")])
     builder = _Builder()
-    value = builder.build(root)
+    try:
+        value = builder.build(root)
+    except _TooDeep:
+        return Parsed(None, None, [Problem("KB008", 1, 1, f"nesting deeper than {MAX_DEPTH} "
+                                           "levels", "flatten the structure")])
     if builder.problems:
         return Parsed(None, root, builder.problems)
     return Parsed(value, root, [])

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from ketakb import loader
 from ketakb.findings import RULES, Finding
 from ketakb.parse import MAX_BYTES, parse_yaml
 from ketakb.validation import Report, validate_kb
@@ -207,15 +208,14 @@ def test_symlinks_leading_outside(kb_copy: Path, tmp_path: Path) -> None:
 
 def test_unreadable_file(kb_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """KB012: an OSError while reading becomes a finding on that file; the rest is checked."""
-    target = kb_copy / "conditions" / "major-depressive-disorder.yaml"
-    real_read = Path.read_bytes
+    target = str(kb_copy / "conditions" / "major-depressive-disorder.yaml")
 
-    def read_bytes(self: Path) -> bytes:
-        if self == target:
+    def guarded_open(file: str, *args: typing.Any, **kwargs: typing.Any) -> typing.IO[typing.Any]:
+        if file == target:  # root may read a chmod 000 file, so the refusal is simulated
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(loader, "open", guarded_open, raising=False)
     report = validate_kb(kb_copy, sources_dir=ARCHIVES, use_cache=False)
     assert [(relative(f, kb_copy), f.code, f.line, f.column, f.message)
             for f in report.findings] == [
