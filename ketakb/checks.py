@@ -14,11 +14,12 @@ elsewhere.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sized
+from collections.abc import Callable
 from pathlib import Path
 
 from ketakb import vocab
 from ketakb.findings import Finding, Loc
+from ketakb.index import placeholders
 from ketakb.quotes import normalise
 
 Display = Callable[[str], str]
@@ -35,11 +36,6 @@ _TEARDOWN = "DROP TABLE temp.ids; DROP TABLE temp.allowed; DROP TABLE temp.oppos
 
 def _finding(file: str, loc: Loc, code: str, message: str, hint: str = "") -> Finding:
     return Finding(file, 0, 0, code, message, hint, loc)
-
-
-def _marks(values: Sized) -> str:
-    """SQL placeholders for a list of parameters: `?, ?, ?`."""
-    return ", ".join("?" * len(values))
 
 
 def check_all(db: sqlite3.Connection, display: Display, sources_dir: Path | None = None,
@@ -172,15 +168,16 @@ def _statuses(db: sqlite3.Connection, display: Display) -> list[Finding]:
     needs_authority = sorted(vocab.NEEDS_AUTHORITY_DISPUTE)
     rows = db.execute(f"""
         SELECT path, claim_pos, status, CASE
-            WHEN status IN ({_marks(needs_peer)}) AND NOT peer_support THEN 1
-            WHEN status IN ({_marks(needs_authority)}) AND NOT authority_dispute THEN 2
+            WHEN status IN ({placeholders(needs_peer)}) AND NOT peer_support THEN 1
+            WHEN status IN ({placeholders(needs_authority)}) AND NOT authority_dispute THEN 2
             WHEN status = 'contested' AND NOT peer_support THEN 3
             WHEN status = 'unsupported' AND peer_support THEN 4
             WHEN status IN ('unsupported', 'hypothesis') AND NOT support THEN 5
         END AS problem
         FROM (SELECT e.path, e.claim_pos, e.status,
-                     max(e.stance = 'supports' AND i.type IN ({_marks(peer)})) AS peer_support,
-                     max(e.stance = 'disputes' AND i.type IN ({_marks(authority)}))
+                     max(e.stance = 'supports' AND i.type IN ({placeholders(peer)}))
+                         AS peer_support,
+                     max(e.stance = 'disputes' AND i.type IN ({placeholders(authority)}))
                          AS authority_dispute,
                      max(e.stance = 'supports') AS support
               FROM evidence e LEFT JOIN ids i ON i.id = e.source
@@ -209,8 +206,8 @@ def _duplicates_and_opposites(db: sqlite3.Connection, display: Display) -> list[
         WHERE (b.predicate = a.predicate AND b.context = a.context)
            OR (EXISTS (SELECT 1 FROM opposite WHERE predicate = a.predicate
                        AND other = b.predicate)
-               AND a.status NOT IN ({_marks(tolerant)})
-               AND b.status NOT IN ({_marks(tolerant)}))
+               AND a.status NOT IN ({placeholders(tolerant)})
+               AND b.status NOT IN ({placeholders(tolerant)}))
         ORDER BY a.path, a.pos, b.path, b.pos""", (*tolerant, *tolerant))
     findings = []
     reported: set[tuple[str, int]] = set()  # claims already reported as a repeat

@@ -17,7 +17,7 @@ import json
 import os
 import posixpath
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,7 @@ CREATE TABLE claims (
 CREATE INDEX claims_id ON claims (id);
 CREATE INDEX claims_subject ON claims (subject, object);
 CREATE INDEX claims_object ON claims (object);
+CREATE INDEX claims_host ON claims (host);
 CREATE INDEX claims_path ON claims (path);
 -- clustered by claim (no rowid), so checks that look at all of a claim's evidence read it
 -- in one sequential pass; the claim's status is repeated here for the same reason
@@ -111,6 +112,11 @@ def cache_path(root: Path) -> Path:
     """One cache file per KB folder, named by a digest of its absolute path."""
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     return cache_dir() / f"index-{key}.sqlite"
+
+
+def placeholders(values: Sized) -> str:
+    """SQL placeholders for a list of parameters: `?, ?, ?`."""
+    return ", ".join("?" * len(values))
 
 
 def digest(raw: bytes) -> str:
