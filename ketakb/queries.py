@@ -30,10 +30,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ketakb import vocab
-from ketakb.index import Index
+from ketakb.index import Index, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -43,6 +43,13 @@ KIND_ORDER = ("agent", "receptor", "pathway", "effect", "condition", "source")
 FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
 DEFAULT_DEPTH = 6
 MAX_PATHS = 1000
+#: Most values one `IN (…)` list is given (old SQLite builds allow 999 parameters a query,
+#: and a query may hold two such lists).
+_CHUNK = 400
+#: Of the copies of a repeated claim id, the one `_claims` keeps: the first by path, then by
+#: row (the order `ORDER BY id, path` gives them).
+_FIRST_COPY = ("NOT EXISTS (SELECT 1 FROM claims AS other WHERE other.id = claims.id "
+               "AND (other.path, other.rowid) < (claims.path, claims.rowid))")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LOOSE = re.compile(r"[\W_]+", re.UNICODE)
@@ -80,11 +87,108 @@ def _kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
+def _ends(subject: str, predicate: str, obj: str) -> tuple[str, str]:
+    return (obj, subject) if predicate in REVERSED_PREDICATES else (subject, obj)
+
+
 def step_ends(claim: dict[str, Any]) -> tuple[str, str]:
     """The (from, to) of a claim as a step of a mechanism chain."""
-    if claim["predicate"] in REVERSED_PREDICATES:
-        return claim["object"], claim["subject"]
-    return claim["subject"], claim["object"]
+    return _ends(claim["subject"], claim["predicate"], claim["object"])
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+class _Step(NamedTuple):
+    """A claim as a step of a mechanism chain, from its index columns alone: enough to find
+    and sort chains, so that only the claims on the chains returned are JSON-decoded."""
+
+    id: str
+    subject: str
+    predicate: str
+    object: str
+    origin: str
+    end: str
+
+    @classmethod
+    def of(cls, ident: str, subject: str, predicate: str, obj: str) -> _Step:
+        return cls(ident, subject, predicate, obj, *_ends(subject, predicate, obj))
+
+
+class _Steps:
+    """The steps read so far, by the record each leaves and the record each reaches."""
+
+    def __init__(self) -> None:
+        self.leaving: dict[str, list[_Step]] = defaultdict(list)
+        self.reaching: dict[str, list[_Step]] = defaultdict(list)
+        self._ids: set[str] = set()
+
+    def add(self, steps: Iterable[_Step]) -> None:
+        for step in steps:  # a claim touching two records read apart comes twice
+            if step.id not in self._ids:
+                self._ids.add(step.id)
+                self.leaving[step.origin].append(step)
+                self.reaching[step.end].append(step)
+
+    def sort(self) -> None:
+        """The steps from each record in the order chains try them."""
+        for options in self.leaving.values():
+            options.sort(key=lambda s: (s.end, s.predicate, s.id))
+
+
+class _Search:
+    """A breadth-first search over steps, forwards from a record or backwards to it:
+    `reached` maps each record found to its distance, `frontier` holds the farthest ones."""
+
+    def __init__(self, record: str, *, forwards: bool) -> None:
+        self.forwards = forwards
+        self.frontier = [record]
+        self.reached = {record: 0}
+
+    def widen(self, steps: _Steps) -> None:
+        """One step farther, over the steps read so far."""
+        newest = []
+        options = steps.leaving if self.forwards else steps.reaching
+        for record in self.frontier:
+            for step in options.get(record, ()):
+                other = step.end if self.forwards else step.origin
+                if other not in self.reached:
+                    self.reached[other] = self.reached[record] + 1
+                    newest.append(other)
+        self.frontier = newest
+
+
+def _walk(steps: _Steps, start: str, goal: str, max_depth: int) -> Iterator[list[_Step]]:
+    """The chains in depth-first order, trying the steps from each record by end, predicate
+    and id, and stopping after MAX_PATHS. A step whose end is already on the chain, or too
+    far from `goal` to arrive within `max_depth`, is skipped: it leads to no chain."""
+    to_goal = _Search(goal, forwards=False)
+    for _ in range(max_depth):
+        to_goal.widen(steps)
+    distance = to_goal.reached
+    count = 0
+
+    def visit(node: str, path: list[_Step], seen: set[str]) -> Iterator[list[_Step]]:
+        nonlocal count
+        if count >= MAX_PATHS:
+            return
+        if node == goal:
+            count += 1
+            yield list(path)
+            return
+        for step in steps.leaving.get(node, ()):
+            if step.end in seen or distance.get(step.end, max_depth) >= max_depth - len(path):
+                continue
+            path.append(step)
+            seen.add(step.end)
+            yield from visit(step.end, path, seen)
+            seen.discard(step.end)
+            path.pop()
+
+    if start != goal:
+        yield from visit(start, [], {start})
 
 
 def _first_by_id(rows: Iterable[tuple[str]]) -> list[dict[str, Any]]:
@@ -320,47 +424,64 @@ class KnowledgeBase:
         sorted by length, then by their claim ids. Refuted and outdated claims are left out
         unless `include_withdrawn`.
         """
-        paths = list(self._walk(self._all_claims(include_withdrawn), from_, target, max_depth))
+        steps = self._steps_between(from_, target, max_depth, include_withdrawn)
+        chains = list(_walk(steps, from_, target, max_depth))
         required = set(through)
         if required:
-            paths = [p for p in paths
-                     if required <= {end for c in p for end in (c["subject"], c["object"])}]
-        paths.sort(key=lambda p: (len(p), [c["id"] for c in p]))
-        return {"target": target, "from": from_, "paths": paths[:MAX_PATHS]}
+            chains = [c for c in chains
+                      if required <= {end for s in c for end in (s.subject, s.object)}]
+        chains.sort(key=lambda c: (len(c), [s.id for s in c]))
+        chains = chains[:MAX_PATHS]
+        claims = self._claims_by_id({s.id for c in chains for s in c})
+        return {"target": target, "from": from_,
+                "paths": [[claims[s.id] for s in c] for c in chains]}
 
-    @staticmethod
-    def _walk(claims: list[dict[str, Any]], start: str, goal: str,
-              max_depth: int) -> Iterator[list[dict[str, Any]]]:
-        steps: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        for claim in claims:
-            origin, end = step_ends(claim)
-            steps[origin].append((end, claim))
-        for options in steps.values():
-            options.sort(key=lambda o: (o[0], o[1]["predicate"], o[1]["id"]))
-        count = 0
+    def _claims_by_id(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Id → claim, decoded only for these ids (the copy of a repeated id `_claims` keeps)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(ids)):
+            found.update((c["id"], c) for c in self._claims(f"WHERE id IN ({placeholders(chunk)})",
+                                                            tuple(chunk)))
+        return found
 
-        def visit(node: str, path: list[dict[str, Any]],
-                  seen: set[str]) -> Iterator[list[dict[str, Any]]]:
-            nonlocal count
-            if count >= MAX_PATHS:
-                return
-            if node == goal and path:
-                count += 1
-                yield list(path)
-                return
-            if len(path) >= max_depth:
-                return
-            for end, claim in steps.get(node, ()):
-                if end in seen:
-                    continue
-                path.append(claim)
-                seen.add(end)
-                yield from visit(end, path, seen)
-                seen.discard(end)
-                path.pop()
+    def _steps_between(self, start: str, goal: str, max_depth: int,
+                       include_withdrawn: bool) -> _Steps:
+        """Every step of every chain of at most `max_depth` steps from `start` to `goal`
+        (and some others), without reading the whole KB.
 
-        if start != goal:
-            yield from visit(start, [], {start})
+        Two breadth-first searches, forwards from `start` and backwards from `goal`, read
+        the claims of the records they reach, widening the smaller frontier (the target's on
+        a tie: agents are the hubs), until their depths add up to `max_depth` or one search
+        runs out. Each step of such a chain then touches a record one of them has read.
+        """
+        steps = _Steps()
+        read: set[str] = set()
+        ahead, behind = _Search(start, forwards=True), _Search(goal, forwards=False)
+        for _ in range(max_depth):
+            if not (ahead.frontier and behind.frontier):
+                break
+            search = ahead if len(ahead.frontier) < len(behind.frontier) else behind
+            unread = [r for r in search.frontier if r not in read]
+            read.update(unread)
+            steps.add(self._steps_touching(unread, include_withdrawn))
+            search.widen(steps)
+        steps.sort()
+        return steps
+
+    def _steps_touching(self, records: list[str], include_withdrawn: bool) -> list[_Step]:
+        """The claims whose subject or object is one of `records`, as steps: the copy of a
+        repeated id that `_claims` keeps, and no refuted or outdated claim unless
+        `include_withdrawn` (as `_all_claims`), through the subject and object indexes."""
+        withdrawn = () if include_withdrawn else tuple(sorted(vocab.WITHDRAWN_STATUSES))
+        status = f"AND status NOT IN ({placeholders(withdrawn)}) " if withdrawn else ""
+        found = []
+        for chunk in _chunks(records):
+            marks = placeholders(chunk)
+            found += [_Step.of(*row) for row in self._rows(
+                f"SELECT id, subject, predicate, object FROM claims "
+                f"WHERE (subject IN ({marks}) OR object IN ({marks})) {status}AND {_FIRST_COPY}",
+                (*chunk, *chunk, *withdrawn))]
+        return found
 
     def conflicts(self) -> dict[str, Any]:
         """Where sources disagree.
