@@ -78,11 +78,16 @@ CREATE TABLE figures (
 ) WITHOUT ROWID;
 CREATE INDEX figures_source ON figures (source);
 CREATE VIRTUAL TABLE search USING fts5 (
-    text, id UNINDEXED, kind UNINDEXED, field UNINDEXED, path UNINDEXED,
-    tokenize = 'porter unicode61 remove_diacritics 2'
+    text, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+-- what each full-text row is (same rowid), kept apart: reading it from the full-text table
+-- would read every matching row's text as well
+CREATE TABLE search_rows (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL
 );
 """
-_DERIVED = ("records", "names", "claims", "evidence", "figures", "search")
+_BY_PATH = ("records", "names", "claims", "evidence", "figures")
+_BY_ROWID = ("search", "search_rows")
 
 
 def checker_fingerprint() -> str:
@@ -178,7 +183,7 @@ def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) ->
         names = [(k.casefold(), ident, key) for k in keys]
         texts = [(name, "name"), *((s, "synonym") for s in record.get("synonyms", ())),
                  (record.get("summary"), "summary")]
-        search = [(t, ident, kind, f, key) for t, f in texts if t]
+        search = [(t, ident, kind, f) for t, f in texts if t]
     claims: _Rows = []
     evidence_rows: _Rows = []
     figures: _Rows = []
@@ -189,13 +194,13 @@ def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) ->
                        json.dumps(claim_json(claim, ident), ensure_ascii=False)
                        if queried else None))
         if queried:
-            search.append((claim["statement"], claim_id, "claim", "statement", key))
+            search.append((claim["statement"], claim_id, "claim", "statement"))
         for j, evidence in enumerate(claim["evidence"]):
             quote = evidence.get("quote")
             evidence_rows.append((key, i, j, claim_id, claim["status"], evidence["source"],
                                   evidence["stance"], quote))
             if quote and queried:
-                search.append((quote, claim_id, "claim", "quote", key))
+                search.append((quote, claim_id, "claim", "quote"))
         figures += [(key, i, j, figure["source"])
                     for j, figure in enumerate(claim.get("figures", ()))]
     return records, names, claims, evidence_rows, figures, search
@@ -259,6 +264,7 @@ class _Batch:
         self.evidence: _Rows = []
         self.figures: _Rows = []
         self.search: _Rows = []
+        self.search_rows: _Rows = []
 
     def clear(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -429,12 +435,11 @@ class Index:
         if row is None:
             return
         self.db.execute("DELETE FROM files WHERE path = ?", (key,))
-        for table in _DERIVED:
-            if table == "search":  # full-text rows are found by their rowid range, not path
-                self.db.execute("DELETE FROM search WHERE rowid BETWEEN ? AND ?",
-                                (row[0] << _SEARCH_BITS, ((row[0] + 1) << _SEARCH_BITS) - 1))
-            else:
-                self.db.execute(f"DELETE FROM {table} WHERE path = ?", (key,))
+        for table in _BY_PATH:
+            self.db.execute(f"DELETE FROM {table} WHERE path = ?", (key,))
+        for table in _BY_ROWID:  # full-text rows are found by their rowid range, not path
+            self.db.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?",
+                            (row[0] << _SEARCH_BITS, ((row[0] + 1) << _SEARCH_BITS) - 1))
 
     def _apply(self, outcome: _Outcome, st: os.stat_result | None, known: bool,
                batch: _Batch) -> bool:
@@ -462,7 +467,9 @@ class Index:
             batch.claims += claims
             batch.evidence += evidence
             batch.figures += figures
-            batch.search += [(base + n, *row) for n, row in enumerate(search)]
+            for n, (text, *what) in enumerate(search, base):
+                batch.search.append((n, text))
+                batch.search_rows.append((n, *what))
         return True
 
     def _flush(self, batch: _Batch) -> None:
@@ -474,8 +481,8 @@ class Index:
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
         db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.evidence)
         db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?)", batch.figures)
-        db.executemany("INSERT INTO search (rowid, text, id, kind, field, path) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", batch.search)
+        db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)", batch.search)
+        db.executemany("INSERT INTO search_rows VALUES (?, ?, ?, ?)", batch.search_rows)
 
     # -- reading ---------------------------------------------------------------------------
 

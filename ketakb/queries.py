@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ketakb import vocab
 from ketakb.index import Index, placeholders
@@ -51,6 +51,7 @@ _CHUNK = 400
 _FIRST_COPY = ("NOT EXISTS (SELECT 1 FROM claims AS other WHERE other.id = claims.id "
                "AND (other.path, other.rowid) < (claims.path, claims.rowid))")
 
+_T = TypeVar("_T")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LOOSE = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -96,7 +97,7 @@ def step_ends(claim: dict[str, Any]) -> tuple[str, str]:
     return _ends(claim["subject"], claim["predicate"], claim["object"])
 
 
-def _chunks(values: list[str]) -> Iterator[list[str]]:
+def _chunks(values: list[_T]) -> Iterator[list[_T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start:start + _CHUNK]
 
@@ -373,37 +374,56 @@ class KnowledgeBase:
         if not words:
             return []
         terms = ['"' + w.replace('"', '""') + '"*' for w in words]
-        hits = self._fts(" AND ".join(terms)) or self._fts(" OR ".join(terms))
-        scored: dict[str, dict[str, Any]] = {}
-        for ident, kind, field, rank, snippet in hits:
-            entry = scored.setdefault(ident, {"id": ident, "kind": kind, "score": 0.0,
-                                              "matched": []})
-            entry["score"] += -rank * FIELD_WEIGHTS.get(field, 1.0)
-            if {"field": field, "text": snippet} not in entry["matched"]:
-                entry["matched"].append({"field": field, "text": snippet})
+        expression = " AND ".join(terms)
+        top = self._best(expression, limit)
+        if not top:
+            expression = " OR ".join(terms)
+            top = self._best(expression, limit)
+        matched: dict[str, list[dict[str, str]]] = {ident: [] for ident, _, _ in top}
+        for ident, field, snippet in self._matched(expression, list(matched)):
+            if {"field": field, "text": snippet} not in matched[ident]:
+                matched[ident].append({"field": field, "text": snippet})
         results = []
-        for entry in scored.values():
-            if entry["kind"] == "claim":
-                claim = self.claim(entry["id"])
-                name = claim["statement"] if claim else entry["id"]
+        for ident, kind, score in top:
+            if kind == "claim":
+                claim = self.claim(ident)
+                name = claim["statement"] if claim else ident
             else:
-                matches = self._matches([entry["id"]])
-                name = matches[0].name if matches else entry["id"]
-            results.append({"id": entry["id"], "kind": entry["kind"], "name": name,
-                            "score": round(entry["score"], 3), "matched": entry["matched"]})
-        results.sort(key=lambda r: (-r["score"], r["id"]))
-        return results[:limit]
+                matches = self._matches([ident])
+                name = matches[0].name if matches else ident
+            results.append({"id": ident, "kind": kind, "name": name, "score": score,
+                            "matched": matched[ident]})
+        return results
 
-    def _fts(self, expression: str) -> list[tuple[Any, ...]]:
+    def _best(self, expression: str, limit: int) -> list[tuple[str, str, float]]:
+        """(id, kind, score) of the `limit` best-scoring records and claims: each one's
+        matching rows' BM25, weighted by field, summed (in SQLite: a common word matches
+        thousands of rows). Ties at the precision shown are ordered by id."""
         import sqlite3
 
+        weights = " ".join(f"WHEN '{field}' THEN {weight}"
+                           for field, weight in FIELD_WEIGHTS.items())
         try:
             return self._rows(
-                "SELECT id, kind, field, bm25(search), "
-                "snippet(search, 0, '«', '»', '…', 16) FROM search WHERE search MATCH ? "
-                "ORDER BY bm25(search), id, field", (expression,))
+                "WITH hit AS MATERIALIZED (SELECT rowid, bm25(search) AS rank FROM search "
+                "WHERE search MATCH ?) "
+                f"SELECT r.id, r.kind, round(sum(-hit.rank * CASE r.field {weights} "
+                "ELSE 1.0 END), 3) AS score FROM hit JOIN search_rows r ON r.rowid = hit.rowid "
+                "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?", (expression, limit))
         except sqlite3.OperationalError:
             return []
+
+    def _matched(self, expression: str, ids: list[str]) -> list[tuple[str, str, str]]:
+        """(id, field, text around the match marked «so») of the rows of `ids` that match,
+        best first."""
+        found = []
+        for chunk in _chunks(ids):
+            found += self._rows(
+                "SELECT r.id, r.field, snippet(search, 0, '«', '»', '…', 16) FROM search "
+                "JOIN search_rows r ON r.rowid = search.rowid "
+                f"WHERE search MATCH ? AND r.id IN ({placeholders(chunk)}) "
+                "ORDER BY bm25(search), r.id, r.field, search.rowid", (expression, *chunk))
+        return found
 
     # -- mechanisms ------------------------------------------------------------------------
 
