@@ -19,17 +19,19 @@ from pathlib import Path
 
 from ketakb import vocab
 from ketakb.findings import Finding, Loc
-from ketakb.index import placeholders
-from ketakb.quotes import normalise
+from ketakb.index import Index, placeholders
 
 Display = Callable[[str], str]
 
+# lookup tables keyed without rowids: a probe is one b-tree search, not two
 _SETUP = """
-CREATE TEMP TABLE ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, archive TEXT);
+CREATE TEMP TABLE ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, archive TEXT)
+    WITHOUT ROWID;
 INSERT OR IGNORE INTO ids SELECT id, kind, type, archive FROM records ORDER BY path;
 CREATE TEMP TABLE allowed (predicate TEXT, role TEXT, kind TEXT,
-                           PRIMARY KEY (predicate, role, kind));
-CREATE TEMP TABLE opposite (predicate TEXT, other TEXT, PRIMARY KEY (predicate, other));
+                           PRIMARY KEY (predicate, role, kind)) WITHOUT ROWID;
+CREATE TEMP TABLE opposite (predicate TEXT, other TEXT, PRIMARY KEY (predicate, other))
+    WITHOUT ROWID;
 """
 _TEARDOWN = "DROP TABLE temp.ids; DROP TABLE temp.allowed; DROP TABLE temp.opposite;"
 
@@ -38,17 +40,13 @@ def _finding(file: str, loc: Loc, code: str, message: str, hint: str = "") -> Fi
     return Finding(file, 0, 0, code, message, hint, loc)
 
 
-def check_all(db: sqlite3.Connection, display: Display, sources_dir: Path | None = None,
-              broken: dict[str, str] | None = None) -> list[Finding]:
-    """Every cross-record finding of the KB in the index `db`, in no particular order.
-
-    `display` turns a file's key in the index into the name shown to the user; `broken` maps
-    the ids of records that failed their own checks to their kinds.
-    """
+def check_all(index: Index, sources_dir: Path | None = None) -> list[Finding]:
+    """Every cross-record finding of the KB in the (refreshed) `index`, in no particular
+    order. Quotes are checked against the archived snapshots in `sources_dir`, if given."""
+    db, display, broken = index.db, index.display, index.broken()
     db.executescript(_SETUP)
     try:
-        db.executemany("INSERT OR IGNORE INTO ids (id, kind) VALUES (?, ?)",
-                       (broken or {}).items())
+        db.executemany("INSERT OR IGNORE INTO ids (id, kind) VALUES (?, ?)", broken.items())
         db.executemany("INSERT INTO allowed VALUES (?, ?, ?)", [
             (p.name, role, kind) for p in vocab.PREDICATES.values()
             for role, kinds in (("subject", p.subjects), ("object", p.objects))
@@ -60,7 +58,7 @@ def check_all(db: sqlite3.Connection, display: Display, sources_dir: Path | None
         findings += _sources(db, display)
         findings += _statuses(db, display)
         findings += _duplicates_and_opposites(db, display)
-        findings += _quotes(db, display, sources_dir)
+        findings += _quotes(index, sources_dir)
         if not broken:
             findings += _unused(db, display)
     finally:
@@ -227,26 +225,23 @@ def _duplicates_and_opposites(db: sqlite3.Connection, display: Display) -> list[
     return findings
 
 
-def _quotes(db: sqlite3.Connection, display: Display,
-            sources_dir: Path | None) -> list[Finding]:
+def _quotes(index: Index, sources_dir: Path | None) -> list[Finding]:
     """KB039 archive missing; KB040 evidence from an archived source without a quote; KB038
-    a quote that is not in the archive (compared after `normalise`)."""
+    a quote that is not in the archive (both normalised: quotes when their file is indexed)."""
+    db, display = index.db, index.display
     findings: list[Finding] = []
     texts: dict[str, str | None] = {}
     if sources_dir is not None:
         for path, ident, archive in db.execute(
                 "SELECT path, id, archive FROM records WHERE kind = 'source' "
-                "AND archive IS NOT NULL ORDER BY path"):
-            try:
-                raw = (sources_dir / archive).read_bytes()
-                texts[ident] = normalise(raw.decode("utf-8", errors="replace"))
-            except OSError:
-                texts[ident] = None
+                "AND archive IS NOT NULL ORDER BY path").fetchall():
+            texts[ident] = index.archive_text(sources_dir / archive)
+            if texts[ident] is None:
                 findings.append(_finding(display(path), ("archive",), "KB039",
                                          f"archive '{archive}' is not in {sources_dir}",
                                          "add the snapshot or correct the file name"))
     for path, claim_pos, pos, source, quote, archive in db.execute("""
-            SELECT e.path, e.claim_pos, e.pos, e.source, e.quote, i.archive
+            SELECT e.path, e.claim_pos, e.pos, e.source, e.quote_normalised, i.archive
             FROM evidence e JOIN ids i ON i.id = e.source
             WHERE i.kind = 'source' AND i.archive IS NOT NULL"""):
         loc: Loc = ("claims", claim_pos, "evidence", pos)
@@ -256,7 +251,7 @@ def _quotes(db: sqlite3.Connection, display: Display,
                                      "quote the source's own words (at most 30)"))
             continue
         text = texts.get(source)
-        if text is not None and normalise(quote) not in text:
+        if text is not None and quote not in text:
             findings.append(_finding(display(path), (*loc, "quote"), "KB038",
                                      f"quote not found in {archive}",
                                      "copy the words exactly, typos included"))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ketakb import __version__
 from ketakb.findings import Finding
+from ketakb.quotes import normalise
 from ketakb.shapes import claim_json, record_json
 
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
@@ -68,7 +69,7 @@ CREATE INDEX claims_path ON claims (path);
 CREATE TABLE evidence (
     path TEXT NOT NULL, claim_pos INTEGER NOT NULL, pos INTEGER NOT NULL, claim TEXT NOT NULL,
     status TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL, quote TEXT,
-    PRIMARY KEY (path, claim_pos, pos)
+    quote_normalised TEXT, PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX evidence_claim ON evidence (claim);
 CREATE INDEX evidence_source ON evidence (source);
@@ -77,6 +78,10 @@ CREATE TABLE figures (
     PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX figures_source ON figures (source);
+-- the normalised text of each archived source snapshot, by the file's size and mtime
+CREATE TABLE archives (
+    file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, text TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE search USING fts5 (
     text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -198,7 +203,7 @@ def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) ->
         for j, evidence in enumerate(claim["evidence"]):
             quote = evidence.get("quote")
             evidence_rows.append((key, i, j, claim_id, claim["status"], evidence["source"],
-                                  evidence["stance"], quote))
+                                  evidence["stance"], quote, quote and normalise(quote)))
             if quote and queried:
                 search.append((quote, claim_id, "claim", "quote"))
         figures += [(key, i, j, figure["source"])
@@ -334,6 +339,7 @@ class Index:
         raise sqlite3.DatabaseError(f"cannot initialise the cache at {path}")
 
     def close(self) -> None:
+        self.db.commit()
         self.db.close()
 
     # -- refreshing ------------------------------------------------------------------------
@@ -479,7 +485,8 @@ class Index:
         db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.records)
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
-        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.evidence)
+        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       batch.evidence)
         db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?)", batch.figures)
         db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)", batch.search)
         db.executemany("INSERT INTO search_rows VALUES (?, ?, ?, ?)", batch.search_rows)
@@ -507,6 +514,27 @@ class Index:
         """(kind, record) of every valid record, in file order, as the models accepted it."""
         return [(kind, json.loads(text)) for kind, text in self.db.execute(
             "SELECT kind, record FROM files WHERE valid ORDER BY path")]
+
+    def archive_text(self, file: Path) -> str | None:
+        """A source's archived snapshot, normalised for quote checks; None if unreadable.
+
+        Kept by the file's size and modification time: re-validating a large KB would
+        otherwise read and normalise megabytes of unchanged snapshots on every run.
+        """
+        name = os.path.abspath(file)
+        try:
+            st = os.stat(name)
+            row = self.db.execute("SELECT size, mtime_ns, text FROM archives WHERE file = ?",
+                                  (name,)).fetchone()
+            if row is not None and tuple(row[:2]) == (st.st_size, st.st_mtime_ns):
+                return str(row[2])
+            with open(name, "rb") as handle:
+                text = normalise(handle.read().decode("utf-8", errors="replace"))
+        except OSError:
+            return None
+        self.db.execute("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?)",
+                        (name, st.st_size, st.st_mtime_ns, text))
+        return text
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         return self.db.execute(sql, params)

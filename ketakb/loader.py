@@ -13,19 +13,18 @@ import traceback
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ketakb import vocab
 from ketakb.findings import Finding, Loc, format_loc
 from ketakb.parse import MAX_BYTES, Parsed, locate, parse_yaml
 
 
-@dataclass(frozen=True)
-class RecordFile:
+class RecordFile(NamedTuple):
     """A file found in a kind folder, with how it is shown to the user.
 
-    `location` is a plain string: building 100,000 Path objects costs more than the stat
-    calls that decide whether a file changed.
+    `location` is a plain string, and this a named tuple: building 100,000 Path objects or
+    frozen dataclasses costs more than the stat calls that decide whether a file changed.
     """
 
     location: str
@@ -66,8 +65,6 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
 
     def leads_outside(entry: os.DirEntry[str]) -> bool:
         """A link whose target is outside the KB (reported), for files and folders alike."""
-        if not entry.is_symlink():
-            return False
         target = Path(entry.path).resolve()
         if target.is_relative_to(real_root):
             return False
@@ -82,8 +79,8 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
     for entry in sorted(os.scandir(root), key=by_name):
         if entry.name.startswith("."):
             continue
-        if leads_outside(entry):  # a linked kind folder would load records from elsewhere
-            continue
+        if entry.is_symlink() and leads_outside(entry):  # a linked kind folder would load
+            continue                                      # records from elsewhere
         if entry.is_dir():
             kind = vocab.KINDS.get(entry.name)
             if kind is None:
@@ -98,15 +95,14 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
                 continue
             folder = prefix + entry.name + os.sep
             for child in children:
-                if child.name.startswith("."):
+                name = child.name
+                if name.startswith(".") or (child.is_symlink() and leads_outside(child)):
                     continue
-                if leads_outside(child):
-                    continue
-                if not child.name.endswith(".yaml") or not child.is_file():
-                    stray(Path(child.path), f"'{child.name}' is not a record file",
+                if not name.endswith(".yaml") or not child.is_file():
+                    stray(Path(child.path), f"'{name}' is not a record file",
                           "records are files named <id>.yaml directly inside a kind folder")
                     continue
-                records.append(RecordFile(child.path, kind, folder + child.name))
+                records.append(RecordFile(child.path, kind, folder + name))
         elif entry.name.endswith((".yaml", ".yml")):
             stray(Path(entry.path), "a record file outside any kind folder is not loaded",
                   "move it into one of: " + ", ".join(vocab.KINDS))

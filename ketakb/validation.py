@@ -69,7 +69,7 @@ def validate_kb(root: Path, *, sources_dir: Path | None = None, use_cache: bool 
         # a throwaway (in-memory) index only validates: it needs no query tables
         index.refresh(debug=debug, progress=progress, queried=index.persistent)
         findings = index.file_findings()
-        findings += check_all(index.db, index.display, sources_dir, index.broken())
+        findings += check_all(index, sources_dir)
         records, claims = (next(index.rows(f"SELECT count(*) FROM {table}"))[0]
                            for table in ("records", "claims"))
         paths = {f.display: f.location for f in index.files}

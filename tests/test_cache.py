@@ -201,3 +201,22 @@ def test_a_changed_checker_invalidates_the_cache(kb_copy: Path,
     monkeypatch.setattr(index, "checker_fingerprint", lambda: "a-newer-checker")
     validate_kb(kb_copy)
     assert calls
+
+
+def test_an_edited_archive_is_read_again(kb_copy: Path, tmp_path: Path) -> None:
+    """Normalised archive texts are kept in the index by size and mtime: an edit is seen."""
+    archives = tmp_path / "archives"
+    archives.mkdir()
+    snapshot = archives / "clinic-post.txt"
+    snapshot.write_bytes((ARCHIVES / "clinic-post.txt").read_bytes())
+    assert validate_kb(kb_copy, sources_dir=archives).findings == []
+    assert validate_kb(kb_copy, sources_dir=archives).findings == []  # from the index
+    snapshot.write_text(snapshot.read_text(encoding="utf-8").replace("quickly", "slowly"),
+                        encoding="utf-8")
+    report = validate_kb(kb_copy, sources_dir=archives)
+    assert [(Path(f.file).name, f.code) for f in report.findings] == [
+        ("nmda-receptor.yaml", "KB038")]
+    snapshot.unlink()
+    report = validate_kb(kb_copy, sources_dir=archives)
+    assert [(Path(f.file).name, f.code) for f in report.findings] == [
+        ("clinic-post.yaml", "KB039")]
