@@ -240,19 +240,19 @@ def _quotes(index: Index, sources_dir: Path | None) -> list[Finding]:
                 findings.append(_finding(display(path), ("archive",), "KB039",
                                          f"archive '{archive}' is not in {sources_dir}",
                                          "add the snapshot or correct the file name"))
-    for path, claim_pos, pos, source, quote, archive in db.execute("""
+    # without snapshots only the missing quotes matter: the rest need not leave SQLite
+    only_missing = "" if texts else "AND e.quote_normalised IS NULL"
+    for path, claim_pos, pos, source, quote, archive in db.execute(f"""
             SELECT e.path, e.claim_pos, e.pos, e.source, e.quote_normalised, i.archive
             FROM evidence e JOIN ids i ON i.id = e.source
-            WHERE i.kind = 'source' AND i.archive IS NOT NULL"""):
-        loc: Loc = ("claims", claim_pos, "evidence", pos)
+            WHERE i.kind = 'source' AND i.archive IS NOT NULL {only_missing}"""):
         if quote is None:
-            findings.append(_finding(display(path), loc, "KB040",
-                                     f"evidence from '{source}' has no quote",
+            findings.append(_finding(display(path), ("claims", claim_pos, "evidence", pos),
+                                     "KB040", f"evidence from '{source}' has no quote",
                                      "quote the source's own words (at most 30)"))
-            continue
-        text = texts.get(source)
-        if text is not None and quote not in text:
-            findings.append(_finding(display(path), (*loc, "quote"), "KB038",
+        elif (text := texts.get(source)) is not None and quote not in text:
+            findings.append(_finding(display(path),
+                                     ("claims", claim_pos, "evidence", pos, "quote"), "KB038",
                                      f"quote not found in {archive}",
                                      "copy the words exactly, typos included"))
     return findings
