@@ -367,10 +367,10 @@ class Index:
         validates.
         """
         signature = self._signature()
-        if not full and self._meta("signature") == signature:
-            count = self.db.execute("SELECT count(*) FROM files").fetchone()[0]
-            if count > FULL_STAT_LIMIT or self._unchanged():
-                return
+        # the file count is stored with the signature: counting 100,000 rows takes a while
+        if not full and self._meta("signature") == signature and (
+                int(self._meta("files") or 0) > FULL_STAT_LIMIT or self._unchanged()):
+            return
         from ketakb.loader import discover
 
         files, self.stray = discover(self.root)
@@ -412,7 +412,8 @@ class Index:
                 progress(done, total)
         self._flush(batch)
         if changed or self._meta("signature") != signature:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (signature,))
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                [("signature", signature), ("files", str(len(wanted)))])
         self.db.commit()
 
     def _unchanged(self) -> bool:

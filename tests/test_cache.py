@@ -220,3 +220,41 @@ def test_an_edited_archive_is_read_again(kb_copy: Path, tmp_path: Path) -> None:
     report = validate_kb(kb_copy, sources_dir=archives)
     assert [(Path(f.file).name, f.code) for f in report.findings] == [
         ("clinic-post.yaml", "KB039")]
+
+
+def _names(kb: Path) -> list[str]:
+    from ketakb import open_kb
+
+    with open_kb(kb) as knowledge:
+        return sorted(r.get("name") or r["title"] for r in knowledge.records())
+
+
+def test_queries_see_edits_made_in_place(kb_copy: Path) -> None:
+    """Up to FULL_STAT_LIMIT files, a query stats every file: a rewrite in place (which leaves
+    the folder's mtime alone) is seen."""
+    path = kb_copy / "conditions" / "major-depressive-disorder.yaml"
+    before = _names(kb_copy)
+    folder_mtime = path.parent.stat().st_mtime_ns
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "name: Major depressive disorder", "name: Major depression"), encoding="utf-8")
+    assert path.parent.stat().st_mtime_ns == folder_mtime
+    assert _names(kb_copy) == sorted(
+        "Major depression" if n == "Major depressive disorder" else n for n in before)
+
+
+def test_large_kbs_trust_the_folders_for_queries(kb_copy: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above FULL_STAT_LIMIT files a query only notices files added, removed or renamed (the
+    documented trade-off); `validate` always looks at every file and brings queries up to
+    date."""
+    monkeypatch.setattr("ketakb.index.FULL_STAT_LIMIT", 0)
+    path = kb_copy / "conditions" / "major-depressive-disorder.yaml"
+    before = _names(kb_copy)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "name: Major depressive disorder", "name: Major depression"), encoding="utf-8")
+    assert _names(kb_copy) == before  # not noticed: the folders did not change
+    validate_kb(kb_copy)
+    assert "Major depression" in _names(kb_copy)
+    (kb_copy / "conditions" / "anxiety.yaml").write_text(
+        "id: anxiety\nname: Anxiety\nsummary: s\n", encoding="utf-8")
+    assert "Anxiety" in _names(kb_copy)  # a new file changes its folder: noticed
