@@ -258,3 +258,32 @@ def test_large_kbs_trust_the_folders_for_queries(kb_copy: Path,
     (kb_copy / "conditions" / "anxiety.yaml").write_text(
         "id: anxiety\nname: Anxiety\nsummary: s\n", encoding="utf-8")
     assert "Anxiety" in _names(kb_copy)  # a new file changes its folder: noticed
+
+
+def test_a_bulk_load_rebuilds_every_index(kb_copy: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Filling an empty index drops its indexes and builds them again at the end."""
+    from ketakb import index as index_module
+
+    def indexes(db: sqlite3.Connection) -> list[tuple[str, str]]:
+        return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                                 " AND sql IS NOT NULL"))
+
+    reference = sqlite3.connect(":memory:")
+    reference.executescript(index_module._DDL)
+    monkeypatch.setattr(index_module, "PARALLEL_MIN", 1)
+    dropped: list[list[str]] = []
+    real_drop = index_module.Index._drop_indexes
+
+    def drop(self: index_module.Index) -> list[str]:
+        dropped.append(real_drop(self))
+        return dropped[-1]
+
+    monkeypatch.setattr(index_module.Index, "_drop_indexes", drop)
+    kb = index_module.Index.open(kb_copy)
+    try:
+        kb.refresh(workers=1)
+        assert dropped and len(dropped[0]) == len(indexes(reference)) > 10
+        assert indexes(kb.db) == indexes(reference)
+    finally:
+        kb.close()
