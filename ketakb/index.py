@@ -278,10 +278,11 @@ class _Batch:
 class Index:
     """An open compiled index of one KB folder."""
 
-    def __init__(self, root: Path, connection: sqlite3.Connection, persistent: bool) -> None:
+    def __init__(self, root: Path, connection: sqlite3.Connection, path: Path | None) -> None:
         self.root = root
         self.db = connection
-        self.persistent = persistent
+        self.path = path  # the cache file; None for an in-memory index
+        self.persistent = path is not None
         self.stray: list[Finding] = []
         self.files: list[RecordFile] = []
         self._by_key: dict[str, RecordFile] = {}
@@ -298,13 +299,13 @@ class Index:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 connection = cls._connect(path, root)
-                return cls(root, connection, persistent=True)
+                return cls(root, connection, path)
             except (OSError, sqlite3.Error):
                 pass
         connection = sqlite3.connect(":memory:")
         connection.executescript(_DDL)
         cls._stamp(connection, root)
-        return cls(root, connection, persistent=False)
+        return cls(root, connection, None)
 
     @staticmethod
     def _stamp(connection: sqlite3.Connection, root: Path) -> None:
@@ -531,6 +532,17 @@ class Index:
         """(kind, record) of every valid record, in file order, as the models accepted it."""
         return [(kind, json.loads(text)) for kind, text in self.db.execute(
             "SELECT kind, record FROM files WHERE valid ORDER BY path")]
+
+    def reader(self) -> sqlite3.Connection | None:
+        """A second, read-only connection to the cache file, usable from another thread;
+        None for an in-memory index (or when it cannot be opened)."""
+        if self.path is None:
+            return None
+        try:
+            return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10,
+                                   check_same_thread=False)
+        except sqlite3.Error:
+            return None
 
     def archive_text(self, file: Path) -> str | None:
         """A source's archived snapshot, normalised for quote checks; None if unreadable.
