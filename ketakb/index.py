@@ -144,6 +144,9 @@ def _findings_from_rows(text: str, file: str) -> list[Finding]:
             for line, column, code, message, hint, loc in json.loads(text)]
 
 
+#: Snapshot files to read again, with their size and modification time.
+Stale = list[tuple[str, int, int]]
+
 #: Full-text rows of the file with rowid r get rowids r << 20 ... (r + 1) << 20 - 1, so a
 #: changed file's rows are deleted by range (the table cannot index its path column).
 _SEARCH_BITS = 20
@@ -544,26 +547,36 @@ class Index:
         except sqlite3.Error:
             return None
 
-    def archive_text(self, file: Path) -> str | None:
-        """A source's archived snapshot, normalised for quote checks; None if unreadable.
+    def cached_snapshots(self, files: list[str]) -> tuple[dict[str, str | None], Stale]:
+        """Archived snapshots' normalised texts kept in the index, for the files unchanged
+        since (same size and modification time; None for a file that is not there), and the
+        (file, size, mtime) of the others, to be read again (`quotes.read_snapshots`).
 
-        Kept by the file's size and modification time: re-validating a large KB would
-        otherwise read and normalise megabytes of unchanged snapshots on every run.
+        Re-validating a large KB would otherwise read and normalise megabytes of unchanged
+        snapshots on every run.
         """
-        name = os.path.abspath(file)
-        try:
-            st = os.stat(name)
+        texts: dict[str, str | None] = {}
+        stale: Stale = []
+        for file in files:
+            try:
+                st = os.stat(file)
+            except OSError:
+                texts[file] = None
+                continue
             row = self.db.execute("SELECT size, mtime_ns, text FROM archives WHERE file = ?",
-                                  (name,)).fetchone()
+                                  (file,)).fetchone()
             if row is not None and tuple(row[:2]) == (st.st_size, st.st_mtime_ns):
-                return str(row[2])
-            with open(name, "rb") as handle:
-                text = normalise(handle.read().decode("utf-8", errors="replace"))
-        except OSError:
-            return None
-        self.db.execute("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?)",
-                        (name, st.st_size, st.st_mtime_ns, text))
-        return text
+                texts[file] = str(row[2])
+            else:
+                stale.append((file, st.st_size, st.st_mtime_ns))
+        return texts, stale
+
+    def store_snapshots(self, read: list[tuple[str, int, int, str | None]]
+                        ) -> dict[str, str | None]:
+        """Keep the snapshots just read (see `cached_snapshots`); return file → text."""
+        self.db.executemany("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?)",
+                            [row for row in read if row[3] is not None])
+        return {file: text for file, _, _, text in read}
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         return self.db.execute(sql, params)

@@ -21,3 +21,17 @@ def normalise(text: str) -> str:
     """NFKC, straight quotes and hyphens, one space for every run of white space."""
     text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
     return _SPACE.sub(" ", text).strip()
+
+
+def read_snapshots(files: list[tuple[str, int, int]]) -> list[tuple[str, int, int, str | None]]:
+    """Read and normalise archived snapshots: (file, size, mtime) → (…, text, or None when
+    unreadable). Touches no database, so it can run in a thread beside the SQL checks."""
+    read = []
+    for file, size, mtime in files:
+        try:
+            with open(file, "rb") as handle:
+                text: str | None = normalise(handle.read().decode("utf-8", errors="replace"))
+        except OSError:
+            text = None
+        read.append((file, size, mtime, text))
+    return read
