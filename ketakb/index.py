@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import posixpath
 import sqlite3
 from collections.abc import Callable, Iterator, Sized
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,6 +145,9 @@ def _findings_from_rows(text: str, file: str) -> list[Finding]:
     return [Finding(file, line, column, code, message, hint, tuple(loc))
             for line, column, code, message, hint, loc in json.loads(text)]
 
+
+_MTIME = operator.attrgetter("st_mtime_ns")
+_SIZE = operator.attrgetter("st_size")
 
 #: Snapshot files to read again, with their size and modification time.
 Stale = list[tuple[str, int, int]]
@@ -388,11 +393,14 @@ class Index:
             changed = True
         jobs: list[_Job] = []
         stats: dict[str, os.stat_result | None] = {}
+        stamp: list[int] = []  # every file's mtime and size, for the query path's check
         for key, record_file in wanted.items():
+            st: os.stat_result | None
             try:
-                st: os.stat_result | None = os.stat(record_file.location)
+                st = os.stat(record_file.location)
             except OSError:
                 st = None
+            stamp += (st.st_mtime_ns, st.st_size) if st else (-1, -1)
             old = known.get(key)
             if st is not None and old is not None and (st.st_size, st.st_mtime_ns) == old[:2]:
                 continue
@@ -421,9 +429,11 @@ class Index:
         self._flush(batch)
         for statement in rebuild:
             self.db.execute(statement)
-        if changed or self._meta("signature") != signature:
-            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                [("signature", signature), ("files", str(len(wanted)))])
+        meta = {"signature": signature, "files": str(len(wanted)),
+                "paths": "\n".join(wanted) if len(wanted) <= FULL_STAT_LIMIT else "",
+                "stamp": str(hash(tuple(stamp)))}
+        if changed or any(self._meta(key) != value for key, value in meta.items()):
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         self.db.commit()
 
     def _drop_indexes(self) -> list[str]:
@@ -437,16 +447,18 @@ class Index:
         return [sql for _, sql in indexes]
 
     def _unchanged(self) -> bool:
-        """Every known file keeps its size and mtime (the folders' signature already matched,
-        so none was added, removed or renamed): the query path then never loads the parser."""
-        rows = self.db.execute("SELECT path, size, mtime_ns FROM files").fetchall()
-        root = str(self.root)
-        try:  # plain os.stat on strings: this runs before every query of a large KB
-            return bool(rows) and all(
-                (st := os.stat(os.path.join(root, path))).st_size == size
-                and st.st_mtime_ns == mtime for path, size, mtime in rows)
+        """Every file keeps its modification time and size (the folders' signature already
+        matched, so none was added, removed or renamed): the query path then never loads the
+        parser. The files' paths and a hash of their stats are stored in one meta row each,
+        and the stats are taken and hashed in C loops: this runs before every query."""
+        keys = (self._meta("paths") or "").split("\n")
+        prefix = os.path.join(str(self.root), "")
+        try:
+            stats = list(map(os.stat, map(prefix.__add__, keys)))
         except OSError:
             return False
+        stamp = chain.from_iterable(zip(map(_MTIME, stats), map(_SIZE, stats), strict=True))
+        return bool(keys[0]) and self._meta("stamp") == str(hash(tuple(stamp)))
 
     def _key(self, record_file: RecordFile) -> str:
         """The file's path inside the KB, with forward slashes: the same on every machine."""

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from ketakb import loader
 from ketakb.cli import app
+from ketakb.findings import Finding
 from ketakb.index import cache_path
 from ketakb.validation import Report, validate_kb
 from tests.conftest import ARCHIVES
@@ -287,3 +288,25 @@ def test_a_bulk_load_rebuilds_every_index(kb_copy: Path,
         assert indexes(kb.db) == indexes(reference)
     finally:
         kb.close()
+
+
+def test_queries_take_the_fast_path_again_after_a_touch(kb_copy: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A touched file sends one query down the full path (list, stat, digest); the stored
+    stamp is then renewed, so the next query only stats the files again."""
+    walks: list[Path] = []
+    real = loader.discover
+
+    def counting(root: Path) -> tuple[list[loader.RecordFile], list[Finding]]:
+        walks.append(root)
+        return real(root)
+
+    monkeypatch.setattr(loader, "discover", counting)
+    _names(kb_copy)
+    _names(kb_copy)
+    assert len(walks) == 1  # built once, then answered after a stat of every file
+    path = kb_copy / "conditions" / "major-depressive-disorder.yaml"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    _names(kb_copy)
+    _names(kb_copy)
+    assert len(walks) == 2
