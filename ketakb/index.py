@@ -149,6 +149,14 @@ def _findings_from_rows(text: str, file: str) -> list[Finding]:
 _MTIME = operator.attrgetter("st_mtime_ns")
 _SIZE = operator.attrgetter("st_size")
 
+
+def _stamp(stats: list[os.stat_result]) -> str:
+    """One hash of every file's modification time and size, in order: what the query path
+    compares to learn that no file changed (taken in C loops: it runs before every query)."""
+    return str(hash(tuple(chain.from_iterable(
+        zip(map(_MTIME, stats), map(_SIZE, stats), strict=True)))))
+
+
 #: Snapshot files to read again, with their size and modification time.
 Stale = list[tuple[str, int, int]]
 
@@ -290,12 +298,15 @@ class Index:
         self.root = root
         self.db = connection
         self.path = path  # the cache file; None for an in-memory index
-        self.persistent = path is not None
         self.stray: list[Finding] = []
         self.files: list[RecordFile] = []
         self._by_key: dict[str, RecordFile] = {}
-        self._prefix = len(os.path.join(os.fspath(root), ""))
+        self._prefix = os.path.join(os.fspath(root), "")  # of every file's location
         self._next_row = 1
+
+    @property
+    def persistent(self) -> bool:
+        return self.path is not None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -393,14 +404,15 @@ class Index:
             changed = True
         jobs: list[_Job] = []
         stats: dict[str, os.stat_result | None] = {}
-        stamp: list[int] = []  # every file's mtime and size, for the query path's check
+        present: list[os.stat_result] = []  # for the query path's stamp
         for key, record_file in wanted.items():
             st: os.stat_result | None
             try:
                 st = os.stat(record_file.location)
             except OSError:
                 st = None
-            stamp += (st.st_mtime_ns, st.st_size) if st else (-1, -1)
+            else:
+                present.append(st)
             old = known.get(key)
             if st is not None and old is not None and (st.st_size, st.st_mtime_ns) == old[:2]:
                 continue
@@ -431,7 +443,8 @@ class Index:
             self.db.execute(statement)
         meta = {"signature": signature, "files": str(len(wanted)),
                 "paths": "\n".join(wanted) if len(wanted) <= FULL_STAT_LIMIT else "",
-                "stamp": str(hash(tuple(stamp)))}
+                # a file that cannot be stat-ed leaves no stamp: queries look at everything
+                "stamp": _stamp(present) if len(present) == len(wanted) else ""}
         if changed or any(self._meta(key) != value for key, value in meta.items()):
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         self.db.commit()
@@ -449,20 +462,17 @@ class Index:
     def _unchanged(self) -> bool:
         """Every file keeps its modification time and size (the folders' signature already
         matched, so none was added, removed or renamed): the query path then never loads the
-        parser. The files' paths and a hash of their stats are stored in one meta row each,
-        and the stats are taken and hashed in C loops: this runs before every query."""
+        parser. The files' paths and their stamp are stored in one meta row each."""
         keys = (self._meta("paths") or "").split("\n")
-        prefix = os.path.join(str(self.root), "")
         try:
-            stats = list(map(os.stat, map(prefix.__add__, keys)))
+            stats = list(map(os.stat, map(self._prefix.__add__, keys)))
         except OSError:
             return False
-        stamp = chain.from_iterable(zip(map(_MTIME, stats), map(_SIZE, stats), strict=True))
-        return bool(keys[0]) and self._meta("stamp") == str(hash(tuple(stamp)))
+        return bool(keys[0]) and self._meta("stamp") == _stamp(stats)
 
     def _key(self, record_file: RecordFile) -> str:
         """The file's path inside the KB, with forward slashes: the same on every machine."""
-        key = record_file.location[self._prefix:]
+        key = record_file.location[len(self._prefix):]
         return key if os.sep == "/" else key.replace(os.sep, "/")
 
     def _meta(self, key: str) -> str | None:
