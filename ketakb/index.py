@@ -31,7 +31,7 @@ from ketakb.shapes import claim_json, record_json
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
     from ketakb.loader import RecordFile
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 CACHE_ENV = "KETAKB_CACHE_DIR"
 #: Above this many files a query trusts the folders' signature (files added, removed or
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
@@ -47,8 +47,8 @@ CREATE TABLE files (
 -- what the change check reads, without reading the stored records and findings
 CREATE INDEX files_stat ON files (path, size, mtime_ns, digest);
 CREATE TABLE records (
-    id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, summary TEXT, type TEXT,
-    archive TEXT, path TEXT NOT NULL, json TEXT
+    id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, type TEXT, archive TEXT,
+    path TEXT NOT NULL, json TEXT
 );
 CREATE INDEX records_id ON records (id);
 CREATE INDEX records_kind ON records (kind, id);
@@ -70,8 +70,8 @@ CREATE INDEX claims_path ON claims (path);
 -- in one sequential pass; the claim's status is repeated here for the same reason
 CREATE TABLE evidence (
     path TEXT NOT NULL, claim_pos INTEGER NOT NULL, pos INTEGER NOT NULL, claim TEXT NOT NULL,
-    status TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL, quote TEXT,
-    quote_normalised TEXT, PRIMARY KEY (path, claim_pos, pos)
+    status TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL, quote_normalised TEXT,
+    PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX evidence_claim ON evidence (claim);
 CREATE INDEX evidence_source ON evidence (source);
@@ -93,6 +93,10 @@ CREATE TABLE search_rows (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL
 );
 """
+#: Indexes that serve queries and the next refresh, not the cross-record checks: a
+#: throwaway index that only validates goes without them (0.4 s less at 100,000 records).
+_QUERY_INDEXES = frozenset({"files_stat", "records_kind", "records_path", "names_key",
+                            "names_path", "claims_host", "claims_path", "evidence_claim"})
 _BY_PATH = ("records", "names", "claims", "evidence", "figures")
 _BY_ROWID = ("search", "search_rows")
 
@@ -194,8 +198,8 @@ def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) ->
     ident = record["id"]
     name = record.get("name") or record.get("title") or ident
     source = kind == "source"
-    records = (ident, kind, name, record.get("summary"),
-               record.get("type") if source else None, record.get("archive"), key,
+    records = (ident, kind, name, record.get("type") if source else None,
+               record.get("archive"), key,
                json.dumps(record_json(record, kind), ensure_ascii=False) if queried else None)
     names: _Rows = []
     search: _Rows = []
@@ -219,7 +223,7 @@ def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) ->
         for j, evidence in enumerate(claim["evidence"]):
             quote = evidence.get("quote")
             evidence_rows.append((key, i, j, claim_id, claim["status"], evidence["source"],
-                                  evidence["stance"], quote, quote and normalise(quote)))
+                                  evidence["stance"], quote and normalise(quote)))
             if quote and queried:
                 search.append((quote, claim_id, "claim", "quote"))
         figures += [(key, i, j, figure["source"])
@@ -427,7 +431,7 @@ class Index:
         # filling an empty index: its indexes are built once at the end, which is far cheaper
         # than updating them row by row; all in one transaction, so an interrupted load
         # leaves the indexes as they were
-        rebuild = self._drop_indexes() if not known and len(jobs) >= PARALLEL_MIN else []
+        rebuild = self._drop_indexes(queried) if not known and len(jobs) >= PARALLEL_MIN else []
         batch = _Batch()
         for outcome in _run_jobs(jobs, workers):
             key = outcome[0]
@@ -449,15 +453,16 @@ class Index:
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         self.db.commit()
 
-    def _drop_indexes(self) -> list[str]:
-        """Drop the secondary indexes inside a new transaction; return how to recreate them."""
+    def _drop_indexes(self, queried: bool) -> list[str]:
+        """Drop the secondary indexes inside a new transaction; return how to recreate them
+        (for a throwaway index that only validates, only those the checks use)."""
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
         indexes = self.db.execute("SELECT name, sql FROM sqlite_master "
                                   "WHERE type = 'index' AND sql IS NOT NULL").fetchall()
         for name, _ in indexes:
             self.db.execute(f'DROP INDEX "{name}"')
-        return [sql for _, sql in indexes]
+        return [sql for name, sql in indexes if queried or name not in _QUERY_INDEXES]
 
     def _unchanged(self) -> bool:
         """Every file keeps its modification time and size (the folders' signature already
@@ -525,11 +530,10 @@ class Index:
         db = self.db
         db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, digest, valid, "
                        "record, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.files)
-        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.records)
+        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", batch.records)
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
-        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       batch.evidence)
+        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.evidence)
         db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?)", batch.figures)
         db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)", batch.search)
         db.executemany("INSERT INTO search_rows VALUES (?, ?, ?, ?)", batch.search_rows)

@@ -276,8 +276,8 @@ def test_a_bulk_load_rebuilds_every_index(kb_copy: Path,
     dropped: list[list[str]] = []
     real_drop = index_module.Index._drop_indexes
 
-    def drop(self: index_module.Index) -> list[str]:
-        dropped.append(real_drop(self))
+    def drop(self: index_module.Index, queried: bool) -> list[str]:
+        dropped.append(real_drop(self, queried))
         return dropped[-1]
 
     monkeypatch.setattr(index_module.Index, "_drop_indexes", drop)
@@ -288,6 +288,15 @@ def test_a_bulk_load_rebuilds_every_index(kb_copy: Path,
         assert indexes(kb.db) == indexes(reference)
     finally:
         kb.close()
+    # a throwaway index that only validates gets the indexes the checks use, and no others
+    throwaway = index_module.Index.open(kb_copy, use_cache=False)
+    try:
+        throwaway.refresh(workers=1, queried=False)
+        every = {name for name, _ in indexes(reference)}
+        assert {name for name, _ in indexes(throwaway.db)} == every - index_module._QUERY_INDEXES
+        assert every > index_module._QUERY_INDEXES  # no stale name in the set
+    finally:
+        throwaway.close()
 
 
 def test_queries_take_the_fast_path_again_after_a_touch(kb_copy: Path,
