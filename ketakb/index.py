@@ -12,6 +12,7 @@ outdated cache is detected and rebuilt; an unwritable one is replaced by an in-m
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import operator
@@ -19,6 +20,7 @@ import os
 import posixpath
 import sqlite3
 from collections.abc import Callable, Iterator, Sized
+from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -277,6 +279,22 @@ def _run_jobs(jobs: list[_Job], workers: int | None) -> Iterator[_Outcome]:
             yield from outcomes
 
 
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely while files are checked and stored.
+
+    Checking creates millions of short-lived objects (parse trees, rows, unpickled outcomes)
+    that reference counting frees; the collector's frequent passes over them found nothing
+    and cost ~4 % of a cold run at 100,000 records. Forked workers inherit the setting.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(10_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 class _Batch:
     """Rows waiting to be inserted together (one executemany per table)."""
 
@@ -433,16 +451,17 @@ class Index:
         # leaves the indexes as they were
         rebuild = self._drop_indexes(queried) if not known and len(jobs) >= PARALLEL_MIN else []
         batch = _Batch()
-        for outcome in _run_jobs(jobs, workers):
-            key = outcome[0]
-            changed |= self._apply(outcome, stats[key], key in known, batch)
-            done += 1
-            if batch.size >= 512:
-                self._flush(batch)
-                batch = _Batch()
-            if progress is not None:
-                progress(done, total)
-        self._flush(batch)
+        with _rare_collections():
+            for outcome in _run_jobs(jobs, workers):
+                key = outcome[0]
+                changed |= self._apply(outcome, stats[key], key in known, batch)
+                done += 1
+                if batch.size >= 512:
+                    self._flush(batch)
+                    batch = _Batch()
+                if progress is not None:
+                    progress(done, total)
+            self._flush(batch)
         for statement in rebuild:
             self.db.execute(statement)
         meta = {"signature": signature, "files": str(len(wanted)),
