@@ -13,19 +13,32 @@ elsewhere.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import closing
 from pathlib import Path
 
 from ketakb import vocab
 from ketakb.findings import Finding, Loc
 from ketakb.index import Index, placeholders
+from ketakb.loader import display_path
 from ketakb.quotes import read_snapshots
 
 Display = Callable[[str], str]
-_Check = Callable[[sqlite3.Connection, Display], list[Finding]]
+#: The SQL condition that a path column is in the scope of this run (see `check_all`).
+Scope = Callable[[str], str]
+_Check = Callable[[sqlite3.Connection, Display, Scope], list[Finding]]
+
+
+def _everywhere(column: str) -> str:
+    return "1"
+
+
+def _in_scope(column: str) -> str:
+    return f"{column} IN temp.cross_scope"
+
 
 # lookup tables keyed without rowids: a probe is one b-tree search, not two
 _SETUP = """
@@ -45,12 +58,14 @@ def _finding(file: str, loc: Loc, code: str, message: str, hint: str = "") -> Fi
 
 
 def check_all(index: Index, sources_dir: Path | None = None) -> list[Finding]:
-    """Every cross-record finding of the KB in the (refreshed) `index`, in no particular
+    """The cross-record findings of the KB in the (refreshed) `index`, in no particular
     order. Quotes are checked against the archived snapshots in `sources_dir`, if given.
 
-    SQLite works without the GIL, so: snapshots not yet in the index are normalised in a
-    thread while the queries run, and with a cache file half of the queries run on a second
-    connection in another thread (~0.5 s less to re-validate 100,000 records).
+    Only the findings of the files that the changes since the last validation can affect are
+    computed (`Index.cross_scope`); the index keeps the others (`Index.kept_cross`). A
+    first or full run computes all of them; SQLite works without the GIL, so with a cache file
+    half of the queries then run on a second connection in another thread, and snapshots not
+    yet in the index are normalised in a thread while the queries run.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -60,30 +75,38 @@ def check_all(index: Index, sources_dir: Path | None = None) -> list[Finding]:
         archived = index.db.execute("SELECT path, id, archive FROM records WHERE kind = "
                                     "'source' AND archive IS NOT NULL ORDER BY path").fetchall()
         files = [os.path.abspath(sources_dir / archive) for _, _, archive in archived]
-    texts, stale = index.cached_snapshots(files)
+    texts, stale, changed = index.cached_snapshots(files)
     broken = index.broken()
-    reader = index.reader()
+    settings = json.dumps([sources_dir and os.path.abspath(sources_dir),
+                           display_path(index.root), not broken])
+    changed_sources = set(changed)
+    scoped = index.cross_scope(settings, [ident for (_, ident, _), file in
+                                          zip(archived, files, strict=True)
+                                          if file in changed_sources])
     with ThreadPoolExecutor(max_workers=2) as pool:
         fresh = pool.submit(read_snapshots, stale)
 
-        def quotes(db: sqlite3.Connection, display: Display) -> list[Finding]:
+        def quotes(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
             texts.update(index.store_snapshots(fresh.result()))  # the index's own connection
-            return _quotes(db, display, sources_dir, [
-                (path, ident, archive, texts[file])
-                for (path, ident, archive), file in zip(archived, files, strict=True)])
+            return _quotes(db, display, scope, sources_dir, [
+                (path, ident, archive, file)
+                for (path, ident, archive), file in zip(archived, files, strict=True)], texts)
 
         checks: list[_Check] = [_statuses, _duplicates_and_opposites, _unique_ids, _claims,
                                 _sources, quotes]
         if not broken:
             checks.append(_unused)
-        if reader is None:  # an in-memory index has one connection
-            return _run(index.db, index.display, broken, checks)
+        reader = None if scoped else index.reader()
+        if reader is None:  # an in-memory index has one connection; a scoped run needs one
+            return _run(index.db, index.display, _in_scope if scoped else _everywhere, broken,
+                        checks)
         with closing(reader):
-            aside = pool.submit(_run, reader, index.display, broken, checks[:2])
-            return _run(index.db, index.display, broken, checks[2:]) + aside.result()
+            aside = pool.submit(_run, reader, index.display, _everywhere, broken, checks[:2])
+            return _run(index.db, index.display, _everywhere, broken, checks[2:]) + \
+                aside.result()
 
 
-def _run(db: sqlite3.Connection, display: Display, broken: dict[str, str],
+def _run(db: sqlite3.Connection, display: Display, scope: Scope, broken: dict[str, str],
          checks: list[_Check]) -> list[Finding]:
     """Run `checks` on one connection, with the lookup tables they share."""
     db.executescript(_SETUP)
@@ -95,25 +118,28 @@ def _run(db: sqlite3.Connection, display: Display, broken: dict[str, str],
             for kind in kinds])
         db.executemany("INSERT INTO opposite VALUES (?, ?)", [
             (p.name, other) for p in vocab.PREDICATES.values() for other in p.opposites])
-        return [finding for check in checks for finding in check(db, display)]
+        return [finding for check in checks for finding in check(db, display, scope)]
     finally:
         db.executescript(_TEARDOWN)
 
 
-def _unique_ids(db: sqlite3.Connection, display: Display) -> list[Finding]:
+def _unique_ids(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
     """KB031: record ids and claim ids share one namespace. (The models admit lower-case ids
     only, so comparing them exactly is comparing them case-insensitively.)"""
-    rows = db.execute("""
-        WITH repeated (id) AS (
-            SELECT id FROM records GROUP BY id HAVING count(*) > 1
-            UNION SELECT id FROM claims GROUP BY id HAVING count(*) > 1
-            UNION SELECT id FROM claims c WHERE EXISTS (SELECT 1 FROM records WHERE id = c.id))
+    rows = db.execute(f"""
+        WITH candidates (id) AS (
+            SELECT id FROM records WHERE {scope('path')}
+            UNION SELECT id FROM claims WHERE {scope('path')}),
+        repeated (id) AS (
+            SELECT id FROM candidates c WHERE (SELECT count(*) FROM (
+                SELECT 1 FROM records WHERE id = c.id
+                UNION ALL SELECT 1 FROM claims WHERE id = c.id LIMIT 2)) > 1)
         SELECT id, path, pos, first FROM (
             SELECT id, path, pos, first_value(path) OVER w AS first, row_number() OVER w AS n
             FROM (SELECT id, path, -1 AS pos FROM records WHERE id IN repeated
                   UNION ALL SELECT id, path, pos FROM claims WHERE id IN repeated)
             WINDOW w AS (PARTITION BY id ORDER BY path, pos))
-        WHERE n > 1""")
+        WHERE n > 1 AND {scope('path')}""")
     return [_finding(display(path), ("id",) if pos < 0 else ("claims", pos, "id"), "KB031",
                      f"id '{ident}' is already used in {display(first)}",
                      "ids are unique across the whole KB, claim ids included")
@@ -131,12 +157,12 @@ def _reference(file: str, loc: Loc, ref: str, kind: str | None, allowed: tuple[s
                     f"{role} '{ref}' is {article} {kind}; expected " + " or ".join(allowed))
 
 
-def _claims(db: sqlite3.Connection, display: Display) -> list[Finding]:
+def _claims(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
     """Each claim's subject and object name records of kinds its predicate allows (KB032,
     KB033), and the claim lives in the record of one of them (KB034): one pass."""
     findings = []
     for (path, pos, ident, host, predicate, subject, subject_kind, subject_ok, obj,
-         object_kind, object_ok) in db.execute("""
+         object_kind, object_ok) in db.execute(f"""
             SELECT * FROM (
                 SELECT c.path, c.pos, c.id, c.host, c.predicate,
                        c.subject, s.kind, EXISTS (SELECT 1 FROM allowed WHERE role = 'subject'
@@ -144,7 +170,8 @@ def _claims(db: sqlite3.Connection, display: Display) -> list[Finding]:
                        c.object, o.kind, EXISTS (SELECT 1 FROM allowed WHERE role = 'object'
                            AND predicate = c.predicate AND kind = o.kind) AS object_ok
                 FROM claims c LEFT JOIN ids s ON s.id = c.subject
-                              LEFT JOIN ids o ON o.id = c.object)
+                              LEFT JOIN ids o ON o.id = c.object
+                WHERE {scope('c.path')})
             WHERE NOT subject_ok OR NOT object_ok OR host NOT IN (subject, object)"""):
         file = display(path)
         spec = vocab.PREDICATES[predicate]
@@ -162,14 +189,14 @@ def _claims(db: sqlite3.Connection, display: Display) -> list[Finding]:
     return findings
 
 
-def _sources(db: sqlite3.Connection, display: Display) -> list[Finding]:
+def _sources(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
     """Evidence and figures cite records of kind source (KB032, KB033)."""
     findings = []
     for table, role in (("evidence", "evidence source"), ("figures", "figure source")):
         for path, claim_pos, pos, ref, kind in db.execute(f"""
                 SELECT t.path, t.claim_pos, t.pos, t.source, i.kind
                 FROM {table} t LEFT JOIN ids i ON i.id = t.source
-                WHERE i.kind IS NOT 'source'"""):
+                WHERE i.kind IS NOT 'source' AND {scope('t.path')}"""):
             findings.append(_reference(display(path), ("claims", claim_pos, table, pos, "source"),
                                        ref, kind, ("source",), role))
     return findings
@@ -191,7 +218,7 @@ _STATUS_PROBLEMS = {
 }
 
 
-def _statuses(db: sqlite3.Connection, display: Display) -> list[Finding]:
+def _statuses(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
     """KB035: each status needs certain evidence. A claim citing anything but a typed source
     is not judged: that is reported elsewhere, and judging would only add noise."""
     peer = sorted(vocab.PEER_REVIEWED_TYPES)
@@ -213,6 +240,7 @@ def _statuses(db: sqlite3.Connection, display: Display) -> list[Finding]:
                          AS authority_dispute,
                      max(e.stance = 'supports') AS support
               FROM evidence e LEFT JOIN ids i ON i.id = e.source
+              WHERE {scope('e.path')}
               GROUP BY e.path, e.claim_pos
               HAVING min(i.kind IS 'source' AND i.type IS NOT NULL))
         WHERE problem IS NOT NULL""", (*needs_peer, *needs_authority, *peer, *authority))
@@ -224,7 +252,8 @@ def _statuses(db: sqlite3.Connection, display: Display) -> list[Finding]:
     return findings
 
 
-def _duplicates_and_opposites(db: sqlite3.Connection, display: Display) -> list[Finding]:
+def _duplicates_and_opposites(db: sqlite3.Connection, display: Display,
+                              scope: Scope) -> list[Finding]:
     """KB036: the same subject, predicate, object and context stated again (reported against
     the first statement). KB037: a predicate that contradicts an earlier claim on the same
     subject and object, unless either status already records the disagreement."""
@@ -235,11 +264,11 @@ def _duplicates_and_opposites(db: sqlite3.Connection, display: Display) -> list[
         FROM claims a
         JOIN claims b ON b.subject = a.subject AND b.object = a.object
                      AND (b.path, b.pos) < (a.path, a.pos)
-        WHERE (b.predicate = a.predicate AND b.context = a.context)
+        WHERE {scope('a.path')} AND ((b.predicate = a.predicate AND b.context = a.context)
            OR (EXISTS (SELECT 1 FROM opposite WHERE predicate = a.predicate
                        AND other = b.predicate)
                AND a.status NOT IN ({placeholders(tolerant)})
-               AND b.status NOT IN ({placeholders(tolerant)}))
+               AND b.status NOT IN ({placeholders(tolerant)})))
         ORDER BY a.path, a.pos, b.path, b.pos""", (*tolerant, *tolerant))
     findings = []
     reported: set[tuple[str, int]] = set()  # claims already reported as a repeat
@@ -259,28 +288,34 @@ def _duplicates_and_opposites(db: sqlite3.Connection, display: Display) -> list[
     return findings
 
 
-def _quotes(db: sqlite3.Connection, display: Display, sources_dir: Path | None,
-            archived: list[tuple[str, str, str, str | None]]) -> list[Finding]:
+def _quotes(db: sqlite3.Connection, display: Display, scope: Scope, sources_dir: Path | None,
+            archived: list[tuple[str, str, str, str]],
+            texts: Mapping[str, str | None]) -> list[Finding]:
     """KB039 archive missing; KB040 evidence from an archived source without a quote; KB038
     a quote that is not in the archive (both normalised: quotes when their file is indexed).
-    `archived`: each archived source's file, id, archive name and snapshot text (None: not
-    there), in file order."""
+    `archived`: each archived source's file, id, archive name and snapshot file, in file
+    order; `texts`: snapshot file → its text (None: not there), read when first needed."""
+    reported = {path for (path,) in db.execute(
+        f"SELECT path FROM records WHERE kind = 'source' AND {scope('path')}")}
     findings = [_finding(display(path), ("archive",), "KB039",
                          f"archive '{archive}' is not in {sources_dir}",
                          "add the snapshot or correct the file name")
-                for path, _, archive, text in archived if text is None]
-    texts = {ident: text for _, ident, _, text in archived}
+                for path, _, archive, file in archived
+                if path in reported and texts[file] is None]
+    file_of = {ident: file for _, ident, _, file in archived}
     # without snapshots only the missing quotes matter: the rest need not leave SQLite
-    only_missing = "" if texts else "AND e.quote_normalised IS NULL"
+    only_missing = "" if file_of else "AND e.quote_normalised IS NULL"
     for path, claim_pos, pos, source, quote, archive in db.execute(f"""
             SELECT e.path, e.claim_pos, e.pos, e.source, e.quote_normalised, i.archive
             FROM evidence e JOIN ids i ON i.id = e.source
-            WHERE i.kind = 'source' AND i.archive IS NOT NULL {only_missing}"""):
+            WHERE i.kind = 'source' AND i.archive IS NOT NULL {only_missing}
+                  AND {scope('e.path')}"""):
         if quote is None:
             findings.append(_finding(display(path), ("claims", claim_pos, "evidence", pos),
                                      "KB040", f"evidence from '{source}' has no quote",
                                      "quote the source's own words (at most 30)"))
-        elif (text := texts.get(source)) is not None and quote not in text:
+        elif (source in file_of and (text := texts[file_of[source]]) is not None
+              and quote not in text):
             findings.append(_finding(display(path),
                                      ("claims", claim_pos, "evidence", pos, "quote"), "KB038",
                                      f"quote not found in {archive}",
@@ -288,19 +323,19 @@ def _quotes(db: sqlite3.Connection, display: Display, sources_dir: Path | None,
     return findings
 
 
-def _unused(db: sqlite3.Connection, display: Display) -> list[Finding]:
+def _unused(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
     """KB050 a source no claim cites; KB051 a record no claim involves."""
     findings = [_finding(display(path), ("id",), "KB050",
                          f"source '{ident}' is not cited by any claim",
                          "cite it as evidence, or remove it")
-                for path, ident in db.execute("""
-                    SELECT path, id FROM records r WHERE kind = 'source'
+                for path, ident in db.execute(f"""
+                    SELECT path, id FROM records r WHERE kind = 'source' AND {scope('path')}
                     AND NOT EXISTS (SELECT 1 FROM evidence WHERE source = r.id)
                     AND NOT EXISTS (SELECT 1 FROM figures WHERE source = r.id)""")]
     findings += [_finding(display(path), ("id",), "KB051", f"no claim involves '{ident}'",
                           "add a claim that links it to the rest of the KB")
-                 for path, ident in db.execute("""
-                    SELECT path, id FROM records r WHERE kind <> 'source'
+                 for path, ident in db.execute(f"""
+                    SELECT path, id FROM records r WHERE kind <> 'source' AND {scope('path')}
                     AND NOT EXISTS (SELECT 1 FROM claims WHERE subject = r.id)
                     AND NOT EXISTS (SELECT 1 FROM claims WHERE object = r.id)""")]
     return findings

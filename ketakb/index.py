@@ -33,7 +33,7 @@ from ketakb.shapes import claim_json, record_json
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
     from ketakb.loader import RecordFile
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 CACHE_ENV = "KETAKB_CACHE_DIR"
 #: Above this many files a query trusts the folders' signature (files added, removed or
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
@@ -86,6 +86,13 @@ CREATE INDEX figures_source ON figures (source);
 CREATE TABLE archives (
     file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, text TEXT NOT NULL
 );
+-- the cross-record findings of the last validation, placed, by file; and what changed since
+-- (files, the ids their old and new rows defined or referred to, their claims' subject and
+-- object), so that the next validation recomputes only the findings a change can affect
+CREATE TABLE cross_findings (path TEXT PRIMARY KEY, findings TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE dirty_files (path TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE dirty_ids (id TEXT NOT NULL, referenced INTEGER NOT NULL);
+CREATE TABLE dirty_pairs (subject TEXT NOT NULL, object TEXT NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5 (
     text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -112,7 +119,7 @@ def checker_fingerprint() -> str:
     package = Path(__file__).resolve().parent
     parts = []
     for name in ("checks", "findings", "index", "loader", "models", "parse", "quotes", "shapes",
-                 "vocab"):
+                 "validation", "vocab"):
         st = (package / f"{name}.py").stat()
         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
@@ -171,6 +178,9 @@ Stale = list[tuple[str, int, int]]
 _SEARCH_BITS = 20
 #: From this many changed files on, they are checked in worker processes on every core.
 PARALLEL_MIN = 256
+#: A re-validation whose change can affect more files than this share recomputes every
+#: cross-record finding (on two connections) instead of those files' (on one).
+SCOPE_SHARE = 4
 _UNCHANGED = "unchanged"
 _NO_FINDINGS = "[]"
 
@@ -313,6 +323,20 @@ class _Batch:
         self.__init__()  # type: ignore[misc]
 
 
+class Snapshots(dict[str, "str | None"]):
+    """Snapshot file → normalised text (None: not there); a text kept in the index is read
+    from it on first use."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        super().__init__()
+        self._db = db
+
+    def __missing__(self, file: str) -> str | None:
+        row = self._db.execute("SELECT text FROM archives WHERE file = ?", (file,)).fetchone()
+        self[file] = text = None if row is None else str(row[0])
+        return text
+
+
 class Index:
     """An open compiled index of one KB folder."""
 
@@ -325,6 +349,9 @@ class Index:
         self._by_key: dict[str, RecordFile] = {}
         self._prefix = os.path.join(os.fspath(root), "")  # of every file's location
         self._next_row = 1
+        self._tracking = False  # whether changes are noted for the stored cross findings
+        self._cross_settings = ""
+        self._cross_scoped = False
 
     @property
     def persistent(self) -> bool:
@@ -415,6 +442,7 @@ class Index:
             return
         from ketakb.loader import discover
 
+        self._tracking = self._meta("cross") is not None
         files, self.stray = discover(self.root)
         self.files = files
         known = {row[0]: row[1:] for row in self.db.execute(
@@ -507,12 +535,31 @@ class Index:
         row = self.db.execute("SELECT rowid FROM files WHERE path = ?", (key,)).fetchone()
         if row is None:
             return
+        if self._tracking:
+            self._note_rows("= ?", (key,))
         self.db.execute("DELETE FROM files WHERE path = ?", (key,))
         for table in _BY_PATH:
             self.db.execute(f"DELETE FROM {table} WHERE path = ?", (key,))
         for table in _BY_ROWID:  # full-text rows are found by their rowid range, not path
             self.db.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?",
                             (row[0] << _SEARCH_BITS, ((row[0] + 1) << _SEARCH_BITS) - 1))
+
+    def _note_rows(self, where: str, params: tuple[str, ...]) -> None:
+        """Note the files `path {where}` as changed, with the ids their rows define and refer
+        to and their claims' subject-object pairs: called before a file's rows are deleted
+        (their old values) and before a scoped validation (the new ones)."""
+        db = self.db
+        db.execute(f"INSERT OR IGNORE INTO dirty_files SELECT path FROM files WHERE path {where}",
+                   params)
+        db.execute(f"""INSERT INTO dirty_ids
+            SELECT id, 0 FROM records WHERE path {where} UNION ALL
+            SELECT id, 0 FROM claims WHERE path {where} UNION ALL
+            SELECT subject, 1 FROM claims WHERE path {where} UNION ALL
+            SELECT object, 1 FROM claims WHERE path {where} UNION ALL
+            SELECT source, 1 FROM evidence WHERE path {where} UNION ALL
+            SELECT source, 1 FROM figures WHERE path {where}""", params * 6)
+        db.execute(f"INSERT INTO dirty_pairs SELECT subject, object FROM claims WHERE path {where}",
+                   params)
 
     def _apply(self, outcome: _Outcome, st: os.stat_result | None, known: bool,
                batch: _Batch) -> bool:
@@ -527,6 +574,8 @@ class Index:
             self._flush(batch)  # keep the order of deletes and inserts
             batch.clear()
             self._forget(key)
+        elif self._tracking:
+            self.db.execute("INSERT OR IGNORE INTO dirty_files VALUES (?)", (key,))
         file_row = self._next_row
         self._next_row += 1
         batch.files.append((file_row, key, kind, size, mtime, dig, derived is not None,
@@ -592,29 +641,33 @@ class Index:
         except sqlite3.Error:
             return None
 
-    def cached_snapshots(self, files: list[str]) -> tuple[dict[str, str | None], Stale]:
+    def cached_snapshots(self, files: list[str]) -> tuple[Snapshots, Stale, list[str]]:
         """Archived snapshots' normalised texts kept in the index, for the files unchanged
-        since (same size and modification time; None for a file that is not there), and the
-        (file, size, mtime) of the others, to be read again (`quotes.read_snapshots`).
+        since (same size and modification time; None for a file that is not there), the
+        (file, size, mtime) of the others, to be read again (`quotes.read_snapshots`), and
+        the files that changed since the last run (those to read, and those now gone).
 
         Re-validating a large KB would otherwise read and normalise megabytes of unchanged
-        snapshots on every run.
+        snapshots on every run; a kept text is read from the index only when a quote needs it.
         """
-        texts: dict[str, str | None] = {}
+        kept = {file: (size, mtime) for file, size, mtime in self.db.execute(
+            "SELECT file, size, mtime_ns FROM archives")}
+        texts = Snapshots(self.db)
         stale: Stale = []
+        changed: list[str] = []
         for file in files:
             try:
                 st = os.stat(file)
             except OSError:
                 texts[file] = None
+                if file in kept:
+                    self.db.execute("DELETE FROM archives WHERE file = ?", (file,))
+                    changed.append(file)
                 continue
-            row = self.db.execute("SELECT size, mtime_ns, text FROM archives WHERE file = ?",
-                                  (file,)).fetchone()
-            if row is not None and tuple(row[:2]) == (st.st_size, st.st_mtime_ns):
-                texts[file] = str(row[2])
-            else:
+            if kept.get(file) != (st.st_size, st.st_mtime_ns):
                 stale.append((file, st.st_size, st.st_mtime_ns))
-        return texts, stale
+                changed.append(file)
+        return texts, stale, changed
 
     def store_snapshots(self, read: list[tuple[str, int, int, str | None]]
                         ) -> dict[str, str | None]:
@@ -622,6 +675,94 @@ class Index:
         self.db.executemany("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?)",
                             [row for row in read if row[3] is not None])
         return {file: text for file, _, _, text in read}
+
+    # -- cross-record findings kept between validations ------------------------------------
+
+    def cross_scope(self, settings: str, changed_ids: list[str]) -> bool:
+        """Decide which cross-record findings the coming checks must compute.
+
+        True: only those of the files in `temp.cross_scope`, the files whose findings the
+        changes since the last validation can affect (the others are kept, `kept_cross`).
+        False: all of them, because nothing is kept, the `settings` they were computed with
+        differ (sources folder, displayed paths, whether unused records are reported), or
+        the change reaches too many files. `changed_ids`: ids whose archived snapshot changed.
+
+        A finding of a file depends on the file's own rows and on the rows elsewhere that
+        define the ids it names, cite its records' ids, or state a claim on the same subject
+        and object; so the scope holds the changed files, the files naming an id a changed
+        file defined, the records a changed file referred to, and the claims on a pair a
+        changed file's claims were on.
+        """
+        self._cross_settings = settings
+        self._cross_scoped = False
+        if not self.persistent or self._meta("cross") != settings:
+            return False
+        db = self.db
+        self._note_rows("IN dirty_files", ())  # their new rows (the old ones were noted)
+        db.executemany("INSERT INTO dirty_ids VALUES (?, 0)", [
+            *((posixpath.splitext(posixpath.basename(key))[0],)  # a broken file's id
+              for (key,) in db.execute("SELECT path FROM dirty_files").fetchall()),
+            *((ident,) for ident in changed_ids)])
+        db.executescript("""
+            DROP TABLE IF EXISTS temp.cross_scope;
+            CREATE TEMP TABLE cross_scope (path TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TEMP TABLE defined (id TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TEMP TABLE referenced (id TEXT PRIMARY KEY) WITHOUT ROWID;
+            INSERT OR IGNORE INTO defined SELECT id FROM dirty_ids WHERE NOT referenced;
+            INSERT OR IGNORE INTO referenced SELECT id FROM dirty_ids WHERE referenced;
+            INSERT OR IGNORE INTO cross_scope
+                SELECT path FROM dirty_files
+                UNION SELECT path FROM records WHERE id IN defined
+                UNION SELECT path FROM records WHERE id IN referenced
+                UNION SELECT path FROM claims WHERE id IN defined
+                UNION SELECT path FROM claims WHERE subject IN defined
+                UNION SELECT path FROM claims WHERE object IN defined
+                UNION SELECT path FROM evidence WHERE source IN defined
+                UNION SELECT path FROM figures WHERE source IN defined
+                UNION SELECT c.path FROM dirty_pairs p
+                      JOIN claims c ON c.subject = p.subject AND c.object = p.object;
+            DROP TABLE temp.defined;
+            DROP TABLE temp.referenced;""")
+        reached = db.execute("SELECT count(*) FROM temp.cross_scope").fetchone()[0]
+        if reached * SCOPE_SHARE > len(self.files):
+            db.execute("DROP TABLE temp.cross_scope")
+            return False
+        self._cross_scoped = True
+        return True
+
+    def kept_cross(self) -> list[Finding]:
+        """The stored cross-record findings of the files outside the scope (see
+        `cross_scope`): placed when they were found, and still true."""
+        if not self._cross_scoped:
+            return []
+        return [finding for key, text in self.db.execute(
+                    "SELECT path, findings FROM cross_findings "
+                    "WHERE path NOT IN temp.cross_scope")
+                for finding in _findings_from_rows(text, self.display(key))]
+
+    def store_cross(self, findings: list[Finding]) -> None:
+        """Keep the placed cross-record findings just computed, for the next validation;
+        from now on, changes are noted against them."""
+        if not self.persistent:
+            return
+        db = self.db
+        if self._cross_scoped:
+            db.execute("DELETE FROM cross_findings WHERE path IN temp.cross_scope")
+            db.execute("DROP TABLE temp.cross_scope")
+        else:
+            db.execute("DELETE FROM cross_findings")
+        by_file: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_file.setdefault(finding.file, []).append(finding)
+        if by_file:
+            key_of = {record_file.display: key for key, record_file in self._by_key.items()}
+            db.executemany("INSERT INTO cross_findings VALUES (?, ?)",
+                           [(key_of[file], _finding_rows(group))
+                            for file, group in by_file.items()])
+        for table in ("dirty_files", "dirty_ids", "dirty_pairs"):
+            db.execute(f"DELETE FROM {table}")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('cross', ?)", (self._cross_settings,))
+        self._cross_scoped = False
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         return self.db.execute(sql, params)

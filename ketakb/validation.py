@@ -62,17 +62,22 @@ def validate_kb(root: Path, *, sources_dir: Path | None = None, use_cache: bool 
     """Check every record under `root`, alone and together. Never raises for bad records.
 
     Files unchanged since the last run are not parsed again: their findings and table rows
-    come from the compiled index, over which the cross-record checks run again.
+    come from the compiled index. The cross-record checks run again over the index, for the
+    files a change can affect; the index keeps the other files' findings, placed.
     """
     index = Index.open(root, use_cache=use_cache)
     try:
         # a throwaway (in-memory) index only validates: it needs no query tables
         index.refresh(debug=debug, progress=progress, queried=index.persistent)
-        findings = index.file_findings()
-        findings += check_all(index, sources_dir)
+        found = check_all(index, sources_dir)
+        kept = index.kept_cross()
+        affected = {finding.file for finding in found}
+        found = place_findings(found, {f.display: f.location for f in index.files
+                                       if f.display in affected})
+        index.store_cross(found)
+        findings = index.file_findings() + found + kept
         records, claims = (next(index.rows(f"SELECT count(*) FROM {table}"))[0]
                            for table in ("records", "claims"))
-        paths = {f.display: f.location for f in index.files}
     finally:
         index.close()
-    return Report(sorted(place_findings(findings, paths)), len(index.files), records, claims)
+    return Report(sorted(findings), len(index.files), records, claims)
