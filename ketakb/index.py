@@ -48,6 +48,9 @@ CREATE TABLE files (
 );
 -- what the change check reads, without reading the stored records and findings
 CREATE INDEX files_stat ON files (path, size, mtime_ns, digest);
+-- the few files with findings of their own, and the broken ones, without scanning them all
+CREATE INDEX files_with_findings ON files (path) WHERE findings <> '[]';
+CREATE INDEX files_broken ON files (path, kind) WHERE NOT valid;
 CREATE TABLE records (
     id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, type TEXT, archive TEXT,
     path TEXT NOT NULL, json TEXT
@@ -182,7 +185,6 @@ PARALLEL_MIN = 256
 #: cross-record finding (on two connections) instead of those files' (on one).
 SCOPE_SHARE = 4
 _UNCHANGED = "unchanged"
-_NO_FINDINGS = "[]"
 
 #: What a worker is given: key, path, kind, display name, previous digest, debug, and whether
 #: the index answers queries (record JSON, names and full-text rows) or only validates.
@@ -615,8 +617,8 @@ class Index:
     def file_findings(self) -> list[Finding]:
         """The stray files' findings and each file's own, from the last full refresh."""
         findings = list(self.stray)
-        for key, text in self.db.execute("SELECT path, findings FROM files WHERE findings <> ?",
-                                         (_NO_FINDINGS,)):
+        for key, text in self.db.execute("SELECT path, findings FROM files "
+                                         "WHERE findings <> '[]'"):  # as files_with_findings
             findings += _findings_from_rows(text, self.display(key))
         return findings
 
