@@ -77,7 +77,8 @@ def check_all(index: Index, sources_dir: Path | None = None) -> list[Finding]:
         files = [os.path.abspath(sources_dir / archive) for _, _, archive in archived]
     texts, stale, changed = index.cached_snapshots(files)
     broken = index.broken()
-    settings = json.dumps([sources_dir and os.path.abspath(sources_dir),
+    # what the kept findings' texts and scope depend on: KB039 names the folder as given
+    settings = json.dumps([sources_dir and [str(sources_dir), os.path.abspath(sources_dir)],
                            display_path(index.root), not broken])
     changed_sources = set(changed)
     scoped = index.cross_scope(settings, [ident for (_, ident, _), file in
@@ -123,17 +124,25 @@ def _run(db: sqlite3.Connection, display: Display, scope: Scope, broken: dict[st
         db.executescript(_TEARDOWN)
 
 
+#: The ids used more than once: scanning the id indexes once, for the whole KB ...
+_REPEATED = """
+    SELECT id FROM records GROUP BY id HAVING count(*) > 1
+    UNION SELECT id FROM claims GROUP BY id HAVING count(*) > 1
+    UNION SELECT id FROM claims c WHERE EXISTS (SELECT 1 FROM records WHERE id = c.id)"""
+#: ... or probing them for the ids of the rows in scope only (a scan costs 0.09 s at 100,000
+#: records; probing every id instead, 0.32 s)
+_REPEATED_IN_SCOPE = """
+    SELECT id FROM (SELECT id FROM records WHERE path IN temp.cross_scope
+                    UNION SELECT id FROM claims WHERE path IN temp.cross_scope) c
+    WHERE (SELECT count(*) FROM (SELECT 1 FROM records WHERE id = c.id
+                                 UNION ALL SELECT 1 FROM claims WHERE id = c.id LIMIT 2)) > 1"""
+
+
 def _unique_ids(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
     """KB031: record ids and claim ids share one namespace. (The models admit lower-case ids
     only, so comparing them exactly is comparing them case-insensitively.)"""
     rows = db.execute(f"""
-        WITH candidates (id) AS (
-            SELECT id FROM records WHERE {scope('path')}
-            UNION SELECT id FROM claims WHERE {scope('path')}),
-        repeated (id) AS (
-            SELECT id FROM candidates c WHERE (SELECT count(*) FROM (
-                SELECT 1 FROM records WHERE id = c.id
-                UNION ALL SELECT 1 FROM claims WHERE id = c.id LIMIT 2)) > 1)
+        WITH repeated (id) AS ({_REPEATED if scope is _everywhere else _REPEATED_IN_SCOPE})
         SELECT id, path, pos, first FROM (
             SELECT id, path, pos, first_value(path) OVER w AS first, row_number() OVER w AS n
             FROM (SELECT id, path, -1 AS pos FROM records WHERE id IN repeated
