@@ -450,10 +450,6 @@ class Index:
         known = {row[0]: row[1:] for row in self.db.execute(
             "SELECT path, size, mtime_ns, digest FROM files")}
         wanted = self._by_key = {self._key(f): f for f in files}
-        changed = False
-        for key in known.keys() - wanted.keys():
-            self._forget(key)
-            changed = True
         jobs: list[_Job] = []
         stats: dict[str, os.stat_result | None] = {}
         present: list[os.stat_result] = []  # for the query path's stamp
@@ -471,6 +467,12 @@ class Index:
             stats[key] = st
             jobs.append((key, record_file.location, record_file.kind, record_file.display,
                          old[2] if old else None, debug, queried))
+        removed = known.keys() - wanted.keys()
+        if self._tracking and (len(jobs) + len(removed)) * SCOPE_SHARE > len(wanted):
+            self._drop_cross()  # the next validation checks everything: noting costs more
+        changed = bool(removed)
+        for key in removed:
+            self._forget(key)
         total, done = len(wanted), len(wanted) - len(jobs)
         if progress is not None and total:
             progress(done, total)
@@ -545,6 +547,13 @@ class Index:
         for table in _BY_ROWID:  # full-text rows are found by their rowid range, not path
             self.db.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?",
                             (row[0] << _SEARCH_BITS, ((row[0] + 1) << _SEARCH_BITS) - 1))
+
+    def _drop_cross(self) -> None:
+        """Stop keeping cross-record findings until the next validation computes them all."""
+        for table in ("dirty_files", "dirty_ids", "dirty_pairs"):
+            self.db.execute(f"DELETE FROM {table}")
+        self.db.execute("DELETE FROM meta WHERE key = 'cross'")
+        self._tracking = False
 
     def _note_rows(self, where: str, params: tuple[str, ...]) -> None:
         """Note the files `path {where}` as changed, with the ids their rows define and refer
@@ -761,9 +770,8 @@ class Index:
             db.executemany("INSERT INTO cross_findings VALUES (?, ?)",
                            [(key_of[file], _finding_rows(group))
                             for file, group in by_file.items()])
-        for table in ("dirty_files", "dirty_ids", "dirty_pairs"):
-            db.execute(f"DELETE FROM {table}")
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('cross', ?)", (self._cross_settings,))
+        self._drop_cross()
+        db.execute("INSERT INTO meta VALUES ('cross', ?)", (self._cross_settings,))
         self._cross_scoped = False
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

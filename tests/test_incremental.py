@@ -200,3 +200,24 @@ def test_a_misplaced_claim_repeats_one_elsewhere(clean: tuple[Path, Path]) -> No
         "claim 'zzz-copied-claim' repeats 'aaa-copied-claim' in "
         + str(Path(root, "agents", "aaa.yaml"))]
     _agree(root, archives)
+
+
+def test_a_large_change_is_checked_in_full(clean: tuple[Path, Path],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a refresh sees more than a quarter of the files changed, it stops noting the
+    changes (that would cost more than it saves) and the next validation checks everything."""
+    root, archives = clean
+    for path in sorted(root.glob("*/*.yaml"))[::3]:
+        path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    (root / "receptors" / "nmda-receptor.yaml").unlink()
+    index = Index.open(root)
+    index.refresh(full=False)  # a query sees the change first
+    noted = index.db.execute("SELECT count(*) FROM dirty_files").fetchone()[0]
+    index.close()
+    assert noted == 0
+    scoped: list[bool] = []
+    real_scope = Index.cross_scope
+    monkeypatch.setattr(Index, "cross_scope", lambda self, *args: scoped.append(
+        real_scope(self, *args)) or scoped[-1])
+    assert "KB032" in _agree(root, archives)
+    assert scoped == [False, False]  # the cached run and the one without a cache
