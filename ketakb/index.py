@@ -153,6 +153,8 @@ def digest(raw: bytes) -> str:
 
 def _finding_rows(findings: list[Finding]) -> str:
     """Findings without their file name, which depends on the working directory."""
+    if not findings:  # most files: no need to run the encoder
+        return "[]"
     return json.dumps([[f.line, f.column, f.code, f.message, f.hint, list(f.loc)]
                        for f in findings], ensure_ascii=False)
 
@@ -198,9 +200,14 @@ _Derived = tuple[tuple[Any, ...], _Rows, _Rows, _Rows, _Rows, _Rows]
 _Outcome = tuple[str, str, str, "str | None", str, "_Derived | str | None"]
 
 
+#: One encoder for every claim: `json.dumps(..., sort_keys=True)` builds one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True)
+
+
 def _context_key(claim: dict[str, Any]) -> str:
     """A claim's context in one canonical text, so equal contexts compare equal in SQL."""
-    return json.dumps(claim.get("context") or {}, sort_keys=True)
+    context = claim.get("context")
+    return _CANONICAL.encode(context) if context else "{}"
 
 
 def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> _Derived:
