@@ -94,34 +94,53 @@ def _event_problems(text: str) -> list[Problem]:
     a few hundred thousand `[` (well under 1 MiB) overflows the C stack and kills the process.
     The event stream is flat, so counting depth here is safe, and composing happens only once
     the depth is known to be at most MAX_DEPTH. Nothing is ever built from an alias.
+
+    How far a parser reads ahead before it hands out an event is its own business: libyaml
+    0.2.6 (PyYAML 6.0.4) scans up to 1,024 characters ahead for a possible key and stops at
+    its own nesting limit of 1,000 on the way, before the event at level 33 is seen. So when
+    the C parser fails, the pure-Python parser (no nesting limit, and the same events) reads
+    the text again: the findings never depend on the libyaml release.
     """
+    problems, complete = _event_problems_with(text, _Loader)
+    if complete:
+        return problems
+    # What comes before a syntax error is kept; the composer reports the error itself.
+    return _event_problems_with(text, yaml.SafeLoader)[0]
+
+
+def _event_problems_with(text: str, loader: type[yaml.SafeLoader]) -> tuple[list[Problem], bool]:
+    """The event pass with one parser: its findings, and whether it read to a conclusion
+    (the end, or a nesting finding) rather than stopping at an error."""
     problems: list[Problem] = []
     depth = 0  # collections open around the next node; the root record is at level 1
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent,
-                                  yaml.CollectionStartEvent)) and depth >= MAX_DEPTH:
-                problems.append(Problem("KB008", *_mark(event),
-                                        f"nesting deeper than {MAX_DEPTH} levels",
-                                        "flatten the structure"))
-                break
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            if isinstance(event, yaml.AliasEvent):
-                problems.append(Problem("KB006", *_mark(event), f"alias *{event.anchor}",
-                                        "write the value out in full"))
-            elif (anchor := getattr(event, "anchor", None)) is not None:
-                problems.append(Problem("KB006", *_mark(event), f"anchor &{anchor}",
-                                        "remove the anchor; records do not share values"))
-            tag = getattr(event, "tag", None)
-            if tag is not None:
-                problems.append(Problem("KB007", *_mark(event), f"explicit tag {tag}",
-                                        "remove the tag; quote the value if it must be text"))
-    except yaml.YAMLError:
-        pass  # the composer reports syntax errors with their position
-    return problems
+    events = yaml.parse(text, Loader=loader)
+    while True:
+        try:
+            event = next(events)
+        except StopIteration:
+            return problems, True
+        except yaml.YAMLError:
+            return problems, False
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent,
+                              yaml.CollectionStartEvent)) and depth >= MAX_DEPTH:
+            problems.append(Problem("KB008", *_mark(event),
+                                    f"nesting deeper than {MAX_DEPTH} levels",
+                                    "flatten the structure"))
+            return problems, True
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(Problem("KB006", *_mark(event), f"alias *{event.anchor}",
+                                    "write the value out in full"))
+        elif (anchor := getattr(event, "anchor", None)) is not None:
+            problems.append(Problem("KB006", *_mark(event), f"anchor &{anchor}",
+                                    "remove the anchor; records do not share values"))
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            problems.append(Problem("KB007", *_mark(event), f"explicit tag {tag}",
+                                    "remove the tag; quote the value if it must be text"))
 
 
 #: Every collection a node is nested in starts with its own indicator character (a flow

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
-from ketakb import loader
+from ketakb import loader, parse
 from ketakb.findings import RULES, Finding
 from ketakb.parse import MAX_BYTES, parse_yaml
 from ketakb.validation import Report, validate_kb
@@ -165,6 +166,27 @@ def test_deep_nesting_is_a_finding_not_a_crash(levels: int) -> None:
     """Far below 1 MiB, yet deep enough to overflow libyaml's recursive composer."""
     parsed = parse_yaml(b"id: x\nnotes: " + b"[" * levels + b"]" * levels + b"\n")
     assert [(p.code, p.line, p.column) for p in parsed.problems] == [("KB008", 2, 8 + 31)]
+
+
+class _ShortSightedLoader(yaml.CSafeLoader):  # type: ignore[misc]
+    """A C parser that gives up past a nesting limit while reading ahead, as libyaml 0.2.6
+    does at 1,000 levels: the limit here is lower, so any libyaml release shows the case."""
+
+    def __init__(self, stream: str) -> None:
+        if "[" * 100 in stream:
+            stream = stream.replace("[" * 100, "[" * 99 + "]", 1)  # a syntax error up front
+        super().__init__(stream)
+
+
+@pytest.mark.parametrize("levels", [40, 10_000])
+def test_nesting_finding_does_not_depend_on_how_far_libyaml_reads_ahead(
+    levels: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A C parser that fails before it reaches level 33 must not turn KB008 into KB002."""
+    monkeypatch.setattr(parse, "_Loader", _ShortSightedLoader)
+    parsed = parse_yaml(b"id: x\nnotes: &a " + b"[" * levels + b"]" * levels + b"\n")
+    assert [(p.code, p.line, p.column) for p in parsed.problems] == [
+        ("KB006", 2, 8), ("KB008", 2, 11 + 31)]
 
 
 def _agent(name: str, notes: str = "") -> str:

@@ -1,0 +1,44 @@
+"""`.ci/run` runs exactly the README's commands, so a green CI means a newcomer's setup works."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CI_RUN = ROOT / ".ci" / "run"
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [block.strip() for block in re.findall(r"```sh\n(pip install[^\n]*)\n```", text)]
+
+
+def _ci_commands() -> list[str]:
+    lines = CI_RUN.read_text(encoding="utf-8").splitlines()
+    return [lines[i + 1].strip() for i, line in enumerate(lines)
+            if line.strip().startswith("# README:")]
+
+
+@pytest.mark.skipif(not CI_RUN.exists(), reason="only a clone has .ci/run (not the sdist)")
+def test_ci_runs_every_readme_install_command_verbatim() -> None:
+    readme, ci = _readme_commands(), _ci_commands()
+    assert len(readme) == 3, readme
+    assert sorted(ci) == sorted(readme)
+
+
+@pytest.mark.skipif(not CI_RUN.exists(), reason="only a clone has .ci/run (not the sdist)")
+def test_lowest_constraints_are_the_declared_lower_bounds() -> None:
+    """Every pin in constraints/lowest.txt is the `>=` bound pyproject.toml declares."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    bounds = {name.lower(): version for name, version in
+              re.findall(r'"([A-Za-z][\w-]*)>=([\w.]+)', pyproject)}
+    pins = dict(re.findall(r"^([\w-]+)==([\w.]+)$",
+                           (ROOT / "constraints" / "lowest.txt").read_text(encoding="utf-8"),
+                           re.MULTILINE))
+    assert pins, "constraints/lowest.txt pins nothing"
+    for name, version in pins.items():
+        assert bounds.get(name.lower()) == version, f"{name}: pinned {version}, " \
+            f"declared >={bounds.get(name.lower())}"
