@@ -98,15 +98,19 @@ def test_ci_workflow_is_least_privilege_and_runs_the_checks() -> None:
     assert workflow["permissions"] == {}
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
     assert "pull_request" in triggers
-    (job,) = workflow["jobs"].values()
-    assert job["permissions"] == {"contents": "read"}
-    uses = [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
-    assert uses == ["actions/checkout", "actions/setup-python"]
-    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert set(workflow["jobs"]) == {"test", "lowest"}
+    for job in workflow["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+        uses = [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
+        assert uses == ["actions/checkout", "actions/setup-python"]
+    runs = {name: "\n".join(step.get("run", "") for step in job["steps"])
+            for name, job in workflow["jobs"].items()}
     for command in ("pip install '.[test]'", "python -m pytest",
                     "ketakb validate kb --strict --format github", "ketakb fmt --check kb",
                     "ketakb schema --check --out schemas"):
-        assert command in runs
+        assert command in runs["test"]
+    assert "pip install '.[test]' -c constraints/lowest.txt" in runs["lowest"]
+    assert "python -m pytest" in runs["lowest"]
 
 
 def test_vscode_maps_every_schema_onto_its_kind_folder() -> None:
