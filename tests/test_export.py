@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +18,6 @@ from ketakb.export import PREDICATE_MAP, csv_cell, load_kb, neutralise
 from tests.conftest import VALID_KB
 
 runner = CliRunner()
-README = Path(__file__).resolve().parent.parent / "README.md"
 RECORDS, CLAIMS, EVIDENCE = 7, 4, 6
 
 
@@ -132,16 +130,6 @@ def test_sqlite_tables_keys_and_full_text(db: sqlite3.Connection) -> None:
     shape = json.loads(db.execute("SELECT json FROM claims WHERE id = "
                                   "'ketamine-blocks-nmda-receptor'").fetchone()[0])
     assert shape["context"] == {"species": "human", "route": "intravenous", "dose": "0.5 mg/kg"}
-
-
-def test_readme_sql_examples_run_against_the_export(db: sqlite3.Connection) -> None:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Exports"):]
-    queries = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
-    assert len(queries) >= 3
-    for block in queries:
-        for statement in filter(str.strip, block.split(";")):
-            db.execute(statement).fetchall()  # raises on any error
 
 
 def _tsv(path: Path) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ketakb.cli import completion
 from ketakb.cli.app import app
 from ketakb.cli.options import KbOption, resolve_kb
 
@@ -16,7 +17,7 @@ from ketakb.cli.options import KbOption, resolve_kb
 def new(
     kind: Annotated[str, typer.Argument(
         help="Kind of record: source, agent, receptor, pathway, effect, condition (or the "
-        "folder name, e.g. agents).", show_default=False)],
+        "folder name, e.g. agents).", show_default=False, autocompletion=completion.kinds)],
     ident: Annotated[str, typer.Argument(
         metavar="ID", help="Id of the new record (lower-case kebab-case).",
         show_default=False)],

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 import typer
 
 from ketakb import vocab
+from ketakb.cli import completion
 from ketakb.cli.app import app
 from ketakb.cli.options import FormatOption, KbOption, NoCacheOption, OutputFormat, resolve_kb
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 TABLE = OutputFormat.table
 ThroughOption = Annotated[Optional[list[str]], typer.Option(
     "--through", help="Only chains through this record (repeat for several).",
-    show_default=False)]
+    show_default=False, autocompletion=completion.record_ids)]
 
 
 class CiteStyle(str, Enum):
@@ -89,7 +90,7 @@ def _respond(data: Any, output: OutputFormat, table: str, *table_args: Any) -> N
 def list_(
     kind: Annotated[Optional[str], typer.Argument(
         help="Only this kind: " + ", ".join(vocab.KINDS.values()) + " (or its folder name).",
-        show_default=False)] = None,
+        show_default=False, autocompletion=completion.kinds)] = None,
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
@@ -108,7 +109,8 @@ def list_(
 @app.command()
 def show(
     query: Annotated[list[str], typer.Argument(
-        help="An id, name or synonym (any case; several words need no quotes).")],
+        help="An id, name or synonym (any case; several words need no quotes).",
+        autocompletion=completion.record_ids)],
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
@@ -142,15 +144,16 @@ def search(
 def claims(
     about: Annotated[Optional[str], typer.Option(
         "--about", help="Claims involving this record (id, name or synonym).",
-        show_default=False)] = None,
+        show_default=False, autocompletion=completion.record_ids)] = None,
     source: Annotated[Optional[str], typer.Option(
-        "--source", help="Claims citing this source id as evidence.", show_default=False)
-    ] = None,
+        "--source", help="Claims citing this source id as evidence.", show_default=False,
+        autocompletion=completion.source_ids)] = None,
     status: Annotated[Optional[str], typer.Option(
         "--status", help="Only this status: " + ", ".join(vocab.STATUSES) + ".",
-        show_default=False)] = None,
+        show_default=False, autocompletion=completion.statuses)] = None,
     predicate: Annotated[Optional[str], typer.Option(
-        "--predicate", help="Only this predicate (see README).", show_default=False)] = None,
+        "--predicate", help="Only this predicate (see README).", show_default=False,
+        autocompletion=completion.predicates)] = None,
     peer_reviewed: Annotated[bool, typer.Option(
         "--peer-reviewed", help="Only claims a peer-reviewed source supports.")] = False,
     output: FormatOption = TABLE,
@@ -174,9 +177,11 @@ def claims(
 @app.command()
 def explain(
     query: Annotated[list[str], typer.Argument(
-        help="The record to explain, usually an effect (id, name or synonym).")],
+        help="The record to explain, usually an effect (id, name or synonym).",
+        autocompletion=completion.record_ids)],
     from_: Annotated[str, typer.Option(
-        "--from", help="Where the chains start (an agent).")] = "ketamine",
+        "--from", help="Where the chains start (an agent).",
+        autocompletion=completion.agent_ids)] = "ketamine",
     include_withdrawn: Annotated[bool, typer.Option(
         "--all", help="Also follow refuted and outdated claims.")] = False,
     depth: Annotated[int, typer.Option(
@@ -219,8 +224,8 @@ def conflicts(
 @app.command()
 def sources(
     query: Annotated[Optional[str], typer.Argument(
-        help="A source, or a record whose claims' sources to list.", show_default=False)
-    ] = None,
+        help="A source, or a record whose claims' sources to list.", show_default=False,
+        autocompletion=completion.record_ids)] = None,
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
@@ -238,7 +243,8 @@ def sources(
 @app.command()
 def cite(
     query: Annotated[str, typer.Argument(
-        help="A source, or a record whose claims' sources to cite.")],
+        help="A source, or a record whose claims' sources to cite.",
+        autocompletion=completion.record_ids)],
     style: Annotated[CiteStyle, typer.Option(
         "--style", "-s", help="text, bibtex or csl-json.")] = CiteStyle.text,
     kb: KbOption = None,
@@ -266,16 +272,17 @@ def cite(
 @app.command()
 def graph(
     focus: Annotated[Optional[str], typer.Option(
-        "--focus", help="Only records within --depth claims of this one.", show_default=False)
-    ] = None,
+        "--focus", help="Only records within --depth claims of this one.", show_default=False,
+        autocompletion=completion.record_ids)] = None,
     depth: Annotated[Optional[int], typer.Option(
         "--depth", min=0, help="Distance from --focus [default: 2], or the longest chain to "
         "--to [default: 6].", show_default=False)] = None,
     to: Annotated[Optional[str], typer.Option(
         "--to", help="Only the mechanism chains from --from to this record (as explain).",
-        show_default=False)] = None,
+        show_default=False, autocompletion=completion.record_ids)] = None,
     from_: Annotated[str, typer.Option(
-        "--from", help="Where --to chains start.")] = "ketamine",
+        "--from", help="Where --to chains start.",
+        autocompletion=completion.agent_ids)] = "ketamine",
     through: ThroughOption = None,
     no_withdrawn: Annotated[bool, typer.Option(
         "--no-withdrawn", help="Leave out refuted and outdated claims (else dashed).")] = False,
