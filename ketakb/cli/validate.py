@@ -85,17 +85,17 @@ def validate(
 ) -> None:
     """Check every record, alone and against each other. Exit 0 clean, 1 problems, 2 usage.
 
-    Which KB was checked, and how it was chosen, is said on stderr (and as "kb" in JSON).
+    Which KB was checked, and how it was chosen, is said on stderr: stdout holds the report.
     """
     from ketakb.reporters import REPORTERS
     from ketakb.validation import validate_kb
 
-    given = path or kb
+    given, hint = (path, "path") if path else (kb, "--kb")
     if given is not None and given.is_file():
         raise typer.BadParameter(
             f"'{given}' is a file: validate takes the KB folder (the cross-record checks need "
-            "every record); run `ketakb validate DIR`", param_hint="PATH" if path else "--kb")
-    chosen = resolve_kb(given, param_hint="PATH" if path else "--kb")
+            "every record); run `ketakb validate DIR`", param_hint=hint)
+    chosen = resolve_kb(given, param_hint=hint)
     if sources_dir is not None and not sources_dir.is_dir():
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
     bar = _ProgressBar.for_terminal(sys.stderr)
