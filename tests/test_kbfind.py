@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,7 +61,7 @@ def test_validate_checks_the_project_kb_found_from_the_working_directory(
     assert result.stderr == f"checked KB: {project / 'kb'} (found from the working directory)\n"
 
 
-def test_an_unrelated_kb_folder_is_passed_over(project: Path, tmp_path: Path,
+def test_an_unrelated_kb_folder_is_passed_over(project: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A kb/ with no kind folder in it is not a ketakb project's: the search goes on up."""
     inner = project / "docs" / "kb"
@@ -129,13 +128,13 @@ def test_a_bad_environment_variable_is_named(elsewhere: Path, value: str) -> Non
 # -- the installed package's copy ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ketakb laid out as a wheel installs it: the package, its KB copy inside it."""
     folder = tmp_path_factory.mktemp("site-packages")
     shutil.copytree(ROOT / "ketakb", folder / "ketakb",
                     ignore=shutil.ignore_patterns("__pycache__", "kb"))
     shutil.copytree(VALID_KB, folder / "ketakb" / "kb")
-    yield folder
+    return folder
 
 
 def installed(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
