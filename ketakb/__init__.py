@@ -8,6 +8,7 @@ Nothing heavy is imported here: each entry point imports what it needs when call
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,30 +16,93 @@ if TYPE_CHECKING:
     from ketakb.queries import KnowledgeBase
 
 __version__ = "0.1.0"
-__all__ = ["KB_ENV", "__version__", "bundled_kb", "default_kb", "open_kb"]
+__all__ = ["KB_ENV", "KbLocation", "__version__", "bundled_kb", "default_kb", "installed_kb",
+           "locate_kb", "open_kb", "project_kb"]
 
 KB_ENV = "KETAKB_KB"
+
+#: How a KB was chosen, in the words `ketakb validate` reports it with.
+GIVEN = "given on the command line"
+FOUND = "found from the working directory"
+FROM_ENV = f"from ${KB_ENV}"
+BUNDLED = "the bundled KB"
+
+
+@dataclass(frozen=True)
+class KbLocation:
+    """The KB a command works on, and how it was chosen (so a user can tell which one ran)."""
+
+    path: Path
+    origin: str
+
+
+def installed_kb() -> Path | None:
+    """The copy of the KB inside an installed package (a wheel), or None in a source checkout.
+
+    It is read-only data: records are written only to a KB a user works on.
+    """
+    copy = Path(__file__).resolve().parent / "kb"
+    return copy if _is_dir(copy) else None
 
 
 def bundled_kb() -> Path:
     """The KB shipped with the package: inside it when installed, beside it in a checkout."""
-    package = Path(__file__).resolve().parent
-    installed = package / "kb"
-    return installed if installed.is_dir() else package.parent / "kb"
+    return installed_kb() or Path(__file__).resolve().parent.parent / "kb"
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a folder we may not look into
+        return False
+
+
+def project_kb(start: Path | None = None) -> Path | None:
+    """The nearest `kb/` of a ketakb project in `start` (default: the working directory) or above.
+
+    A ketakb project's `kb/` is a folder named `kb` that holds at least one kind folder
+    (`agents/`, `sources/` …), so an unrelated `kb/` is passed over. The search stops at the
+    filesystem root and never returns the installed package's own copy, as git finds `.git`.
+    """
+    from ketakb.vocab import KINDS
+
+    try:
+        here = (start or Path.cwd()).absolute()
+    except OSError:  # the working directory was removed
+        return None
+    installed = installed_kb()
+    for folder in (here, *here.parents):
+        candidate = folder / "kb"
+        if any(_is_dir(candidate / kind) for kind in KINDS) and (
+                installed is None or candidate.resolve() != installed):
+            return candidate
+    return None
+
+
+def locate_kb(given: str | os.PathLike[str] | None = None) -> KbLocation:
+    """The KB to use: `given`, else the project's `kb/` found from the working directory,
+    else $KETAKB_KB, else the bundled KB. Nothing is checked: the caller reports a bad path."""
+    if given is not None:
+        return KbLocation(Path(given), GIVEN)
+    found = project_kb()
+    if found is not None:
+        return KbLocation(found, FOUND)
+    if os.environ.get(KB_ENV):
+        return KbLocation(Path(os.environ[KB_ENV]), FROM_ENV)
+    return KbLocation(bundled_kb(), BUNDLED)
 
 
 def default_kb() -> Path:
-    """$KETAKB_KB when set, else the bundled KB."""
-    return Path(os.environ[KB_ENV]) if os.environ.get(KB_ENV) else bundled_kb()
+    """The KB used when none is given: see `locate_kb`."""
+    return locate_kb().path
 
 
 def open_kb(path: str | os.PathLike[str] | None = None, *,
             use_cache: bool = True) -> KnowledgeBase:
-    """Open a KB folder for queries (default: $KETAKB_KB, else the bundled KB).
+    """Open a KB folder for queries (default: `default_kb()`).
 
     The compiled index is brought up to date first; only changed files are read again.
     """
     from ketakb.queries import KnowledgeBase
 
-    return KnowledgeBase.open(Path(path) if path is not None else default_kb(),
-                              use_cache=use_cache)
+    return KnowledgeBase.open(locate_kb(path).path, use_cache=use_cache)

@@ -195,6 +195,7 @@ def new_record(root: Path, kind_name: str, ident: str) -> Path:
 UNCHANGED = "unchanged"
 CHANGED = "changed"  # reformatted, or would be with --check
 SKIPPED = "skipped"  # left alone: comments, invalid, cannot round-trip, unreadable
+OUTSIDE = "outside"  # not in the KB given, so not looked at (a hook passes every match)
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,20 @@ def record_files(paths: Iterable[Path]) -> tuple[list[RecordFile], list[FormatRe
     return list(found.values()), problems
 
 
-def format_paths(paths: Iterable[Path], *, check: bool) -> list[FormatResult]:
-    """Format (or check) every record file under `paths`, one result per file."""
-    files, results = record_files(paths)
-    return results + [format_file(f, check=check) for f in files]
+def format_paths(paths: Iterable[Path], *, check: bool,
+                 kb: Path | None = None) -> list[FormatResult]:
+    """Format (or check) every record file under `paths`, one result per file.
+
+    With `kb`, paths outside that KB folder are passed over (OUTSIDE), not judged: a
+    pre-commit hook hands over every changed file its pattern matches, wherever it is.
+    """
+    inside: list[Path] = []
+    outside: list[FormatResult] = []
+    real_kb = kb.resolve() if kb is not None else None
+    for path in paths:
+        if real_kb is None or path.resolve().is_relative_to(real_kb):
+            inside.append(path)
+        else:
+            outside.append(FormatResult(display_path(path), OUTSIDE, f"not in the KB {kb}"))
+    files, results = record_files(inside)
+    return outside + results + [format_file(f, check=check) for f in files]

@@ -4,6 +4,7 @@ did-you-mean, markup injection and piped output."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -222,9 +223,10 @@ def test_stats() -> None:
     assert run("stats", "--sources-dir", str(DATA / "nowhere")).exit_code == 2
 
 
-def test_no_cache_and_kb_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_cache_and_kb_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no project kb/ here: discovery comes first
     monkeypatch.setenv("KETAKB_KB", str(QUERY_KB))
-    result = runner.invoke(app, ["show", "esketamine", "--no-cache"])
+    result = runner.invoke(app, ["show", "markup-condition", "--no-cache"])  # not bundled
     assert result.exit_code == 0, result.output
     assert run("show", "x", kb=str(DATA / "missing")).exit_code == 2
 

@@ -70,7 +70,9 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert "Traceback" not in result.output
 
 
-def test_kb_from_environment(kb_copy: Path, write_record: Write) -> None:
+def test_kb_from_environment(kb_copy: Path, write_record: Write,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(kb_copy.parent.parent)  # no project kb/ here: discovery comes first
     write_record("agents/typo.yaml", TYPO)
     assert invoke("validate", env={"KETAKB_KB": str(kb_copy)})[0] == 1
     assert invoke("validate", "--kb", str(VALID_KB), env={"KETAKB_KB": str(kb_copy)})[0] == 0
@@ -296,7 +298,7 @@ def test_console_script() -> None:
                   "tests/data/archives", "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "0 errors, 0 warnings in 7 files (7 records, 4 claims)\n"
-    assert result.stderr == ""
+    assert result.stderr == "checked KB: tests/data/valid-kb (given on the command line)\n"
 
 
 def test_python_dash_m() -> None:

@@ -24,5 +24,5 @@ def test_cli_json_shape_on_clean_kb() -> None:
     result = runner.invoke(app, ["validate", str(VALID_KB), "--sources-dir", str(ARCHIVES),
                                  "--strict", "--format", "json"])
     assert result.exit_code == 0, result.output
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)  # stderr names the KB checked
     assert document == {"ok": True, "errors": 0, "warnings": 0, "findings": []}

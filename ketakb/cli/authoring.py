@@ -10,7 +10,7 @@ import typer
 
 from ketakb.cli import completion
 from ketakb.cli.app import app
-from ketakb.cli.options import KbOption, resolve_kb
+from ketakb.cli.options import KbOption, refuse_installed, resolve_kb, writable_kb
 
 
 @app.command()
@@ -25,11 +25,12 @@ def new(
 ) -> None:
     """Write a commented skeleton record at kb/<folder>/<ID>.yaml.
 
-    Exit 0 written, 1 the id is taken, 2 usage error (unknown kind, invalid id, no KB).
+    Exit 0 written, 1 the id is taken, 2 usage error (unknown kind, invalid id, no KB, or
+    the installed package's copy of the KB, which is never written to).
     """
     from ketakb.authoring import AuthoringError, new_record
 
-    root = resolve_kb(kb)
+    root = writable_kb("new", kb)
     try:
         path = new_record(root, kind, ident)
     except AuthoringError as err:
@@ -41,8 +42,8 @@ def new(
 @app.command()
 def fmt(
     paths: Annotated[Optional[list[Path]], typer.Argument(
-        help="Record files, kind folders or KB folders [default: the KB].",
-        show_default=False)] = None,
+        help="Record files, kind folders or KB folders [default: the KB]; with --kb, those "
+        "outside that KB are passed over.", show_default=False)] = None,
     kb: KbOption = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 1 and list the files that would change.")] = False,
@@ -50,22 +51,29 @@ def fmt(
     """Rewrite records in canonical form (key order, safe quoting, sorted lists, wrapping).
 
     Files with comments, invalid records and anything that would not read back exactly are
-    reported and left alone. Exit 0 all canonical (or rewritten), 1 a file would change
-    (--check) or was left alone, 2 usage error.
+    reported and left alone. The installed package's copy of the KB is never rewritten. Exit 0
+    all canonical (or rewritten), 1 a file would change (--check) or was left alone, 2 usage
+    error.
     """
-    from ketakb.authoring import CHANGED, SKIPPED, format_paths
+    from ketakb.authoring import CHANGED, OUTSIDE, SKIPPED, format_paths
 
-    targets = list(paths) if paths else [resolve_kb(kb)]
-    results = format_paths(targets, check=check)
+    within = resolve_kb(kb).path if paths and kb is not None else None
+    targets = list(paths) if paths else [resolve_kb(kb).path]
+    if not check:
+        refuse_installed("fmt", targets)
+    results = format_paths(targets, check=check, kb=within)
     changed = [r for r in results if r.outcome == CHANGED]
     skipped = [r for r in results if r.outcome == SKIPPED]
+    outside = [r for r in results if r.outcome == OUTSIDE]
     for result in changed:
         verb = "would reformat" if check else "reformatted"
         sys.stdout.write(f"{verb} {result.display}\n")
     for result in skipped:
         sys.stderr.write(f"{result.display}: left alone: {result.reason}\n")
-    unchanged = len(results) - len(changed) - len(skipped)
+    unchanged = len(results) - len(changed) - len(skipped) - len(outside)
     summary = (f"{len(changed)} file(s) {'would be ' if check else ''}reformatted, "
-               f"{unchanged} already canonical, {len(skipped)} left alone\n")
-    sys.stderr.write(summary)
+               f"{unchanged} already canonical, {len(skipped)} left alone")
+    if outside:
+        summary += f", {len(outside)} outside the KB {within} passed over"
+    sys.stderr.write(summary + "\n")
     raise typer.Exit(1 if skipped or (check and changed) else 0)

@@ -42,7 +42,7 @@ def export(
     if str(out) == "-" and fmt not in ("json", "jsonl"):
         raise typer.BadParameter(f"the {fmt} export cannot go to standard output",
                                  param_hint="--out")
-    root = resolve_kb(kb)
+    root = resolve_kb(kb).path
     try:
         data = load_kb(root, use_cache=not no_cache)
         if str(out) == "-":

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ketakb import KB_ENV, bundled_kb, default_kb
+from ketakb import FROM_ENV, KB_ENV, KbLocation, bundled_kb, installed_kb, locate_kb
 
 KbOption = Annotated[
     Optional[Path],
     typer.Option(
         "--kb",
-        help=f"Knowledge base folder [default: ${KB_ENV}, else the bundled KB]",
+        help=f"Knowledge base folder [default: the nearest kb/ of a ketakb project from the "
+        f"working directory up, else ${KB_ENV}, else the bundled KB]",
         show_default=False,
     ),
 ]
@@ -25,14 +27,37 @@ DebugOption = Annotated[
 
 
 __all__ = ["KB_ENV", "DebugOption", "FormatOption", "KbOption", "NoCacheOption", "OutputFormat",
-           "bundled_kb", "resolve_kb"]
+           "bundled_kb", "refuse_installed", "resolve_kb", "writable_kb"]
 
 
-def resolve_kb(option: Path | None) -> Path:
-    """--kb, else $KETAKB_KB, else the bundled KB; a path that is no folder is a usage error."""
-    chosen = option or default_kb()
-    if not chosen.is_dir():
-        raise typer.BadParameter(f"'{chosen}' is not a folder", param_hint="--kb")
+def resolve_kb(option: Path | None, *, param_hint: str = "--kb") -> KbLocation:
+    """The KB a command works on (see `ketakb.locate_kb`); one that is no folder is a usage
+    error naming where the path came from: the option, or $KETAKB_KB."""
+    chosen = locate_kb(option)
+    if chosen.path.is_dir():
+        return chosen
+    problem = "is a file, not a KB folder" if chosen.path.is_file() else "is not a folder"
+    if chosen.origin == FROM_ENV:
+        raise typer.BadParameter(f"'{chosen.path}' {problem}; set ${KB_ENV} to a KB folder, "
+                                 "unset it, or give --kb DIR", param_hint=f"${KB_ENV}")
+    raise typer.BadParameter(f"'{chosen.path}' {problem}", param_hint=param_hint)
+
+
+def refuse_installed(command: str, paths: list[Path]) -> None:
+    """Records are never written into the installed package's copy of the KB: `pip install`
+    would overwrite them, and the curator's clone would not see them. A usage error (exit 2)."""
+    installed = installed_kb()
+    if installed is not None and any(p.resolve().is_relative_to(installed) for p in paths):
+        sys.stderr.write(f"ketakb {command}: refusing to write into the installed package's KB "
+                         f"({installed}); run this in your clone (in or below the folder that "
+                         "holds kb/), or give --kb DIR\n")
+        raise typer.Exit(2)
+
+
+def writable_kb(command: str, option: Path | None) -> Path:
+    """The KB `command` writes to (see `resolve_kb`), unless it is the installed package's."""
+    chosen = resolve_kb(option).path
+    refuse_installed(command, [chosen])
     return chosen
 
 NoCacheOption = Annotated[

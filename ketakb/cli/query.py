@@ -46,7 +46,7 @@ class GraphFormat(str, Enum):
 def _open(kb: Path | None, no_cache: bool) -> KnowledgeBase:
     from ketakb.queries import KnowledgeBase
 
-    return KnowledgeBase.open(resolve_kb(kb), use_cache=not no_cache)
+    return KnowledgeBase.open(resolve_kb(kb).path, use_cache=not no_cache)
 
 
 def _nothing(message: str | None = None) -> NoReturn:

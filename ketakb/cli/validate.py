@@ -13,6 +13,7 @@ import typer
 
 from ketakb.cli.app import app
 from ketakb.cli.options import DebugOption, KbOption, NoCacheOption, resolve_kb
+from ketakb.terminal import safe_text
 
 
 class ReportFormat(str, Enum):
@@ -70,7 +71,7 @@ class _ProgressBar:
 @app.command()
 def validate(
     path: Annotated[Optional[Path], typer.Argument(
-        help="KB folder to check (same as --kb).", show_default=False)] = None,
+        help="KB folder to check (same as --kb) [default: see --kb].", show_default=False)] = None,
     kb: KbOption = None,
     sources_dir: Annotated[Optional[Path], typer.Option(
         "--sources-dir", help="Folder of archived source texts; every quote is checked in it.",
@@ -82,20 +83,29 @@ def validate(
     no_cache: NoCacheOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Check every record, alone and against each other. Exit 0 clean, 1 problems, 2 usage."""
+    """Check every record, alone and against each other. Exit 0 clean, 1 problems, 2 usage.
+
+    Which KB was checked, and how it was chosen, is said on stderr: stdout holds the report.
+    """
     from ketakb.reporters import REPORTERS
     from ketakb.validation import validate_kb
 
-    root = resolve_kb(path or kb)
+    given, hint = (path, "path") if path else (kb, "--kb")
+    if given is not None and given.is_file():
+        raise typer.BadParameter(
+            f"'{given}' is a file: validate takes the KB folder (the cross-record checks need "
+            "every record); run `ketakb validate DIR`", param_hint=hint)
+    chosen = resolve_kb(given, param_hint=hint)
     if sources_dir is not None and not sources_dir.is_dir():
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
     bar = _ProgressBar.for_terminal(sys.stderr)
     try:
-        report = validate_kb(root, sources_dir=sources_dir, use_cache=not no_cache, debug=debug,
-                             progress=bar)
+        report = validate_kb(chosen.path, sources_dir=sources_dir, use_cache=not no_cache,
+                             debug=debug, progress=bar)
     finally:
         if bar is not None:
             bar.close()
+    sys.stderr.write(f"checked KB: {safe_text(str(chosen.path))} ({chosen.origin})\n")
     REPORTERS[(output or _default_format()).value](report, sys.stdout)
     raise typer.Exit(0 if report.ok(strict) else 1)
 
