@@ -27,14 +27,17 @@ def test_ci_runs_every_readme_install_command_verbatim() -> None:
 
 
 def test_lowest_constraints_are_the_declared_lower_bounds() -> None:
-    """Every pin in constraints/lowest.txt is the `>=` bound pyproject.toml declares."""
+    """Every dependency's `>=` bound is pinned in constraints/lowest.txt, at that version, so
+    each lower bound is one the suite ran on. Linters are run at their newest release only."""
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    project = pyproject[pyproject.index("[project]"):pyproject.index("[project.scripts]")]
     bounds = {name.lower(): version for name, version in
-              re.findall(r'"([A-Za-z][\w-]*)>=([\w.]+)', pyproject)}
-    pins = dict(re.findall(r"^([\w-]+)==([\w.]+)$",
-                           (ROOT / "constraints" / "lowest.txt").read_text(encoding="utf-8"),
-                           re.MULTILINE))
-    assert pins, "constraints/lowest.txt pins nothing"
-    for name, version in pins.items():
-        assert bounds.get(name.lower()) == version, f"{name}: pinned {version}, " \
-            f"declared >={bounds.get(name.lower())}"
+              re.findall(r'"([A-Za-z][\w-]*)>=([\w.]+)', project)}
+    pins = {name.lower(): version for name, version in re.findall(
+        r"^([\w-]+)==([\w.]+)$",
+        (ROOT / "constraints" / "lowest.txt").read_text(encoding="utf-8"), re.MULTILINE)}
+    linters = {"ruff", "mypy"}
+    assert set(bounds) - linters <= set(pins), "a declared lower bound is not pinned"
+    for name in set(bounds) - linters:
+        assert pins[name] == bounds[name], f"{name}: pinned {pins[name]}, declared " \
+            f">={bounds[name]}"

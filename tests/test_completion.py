@@ -20,6 +20,13 @@ FIXTURE_IDS = ["berman-2000", "clinic-post", "ketamine", "label-2019",
                "major-depressive-disorder", "nmda-receptor", "rapid-antidepressant-effect"]
 
 
+@pytest.fixture(autouse=True)
+def away_from_any_project(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """$KETAKB_KB names the KB only where no project's kb/ is found from the working folder."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+
+
 def complete(line: str, kb: Path | str = VALID_KB, shell: str = "bash") -> list[str]:
     """What Tab offers at the end of `line` (a trailing space starts a new word)."""
     words = line.split()

@@ -11,20 +11,20 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import click
+import typer
 
 from ketakb import default_kb, vocab
 
 Suggestions = list[tuple[str, str]]
 
 
-def _kb(ctx: click.Context) -> Path:
+def _kb(ctx: typer.Context) -> Path:
     """The KB the command line names so far (--kb before the word being completed)."""
     given = ctx.params.get("kb")
     return Path(given) if given else default_kb()
 
 
-def _stems(ctx: click.Context, incomplete: str, folders: Iterable[str]) -> Suggestions:
+def _stems(ctx: typer.Context, incomplete: str, folders: Iterable[str]) -> Suggestions:
     root = _kb(ctx)
     found: Suggestions = []
     for folder in folders:
@@ -39,16 +39,16 @@ def _stems(ctx: click.Context, incomplete: str, folders: Iterable[str]) -> Sugge
     return sorted(found)
 
 
-def record_ids(ctx: click.Context, incomplete: str) -> Suggestions:
+def record_ids(ctx: typer.Context, incomplete: str) -> Suggestions:
     """Ids of every record, with its kind."""
     return _stems(ctx, incomplete, vocab.KINDS)
 
 
-def source_ids(ctx: click.Context, incomplete: str) -> Suggestions:
+def source_ids(ctx: typer.Context, incomplete: str) -> Suggestions:
     return _stems(ctx, incomplete, ["sources"])
 
 
-def agent_ids(ctx: click.Context, incomplete: str) -> Suggestions:
+def agent_ids(ctx: typer.Context, incomplete: str) -> Suggestions:
     return _stems(ctx, incomplete, ["agents"])
 
 
