@@ -12,8 +12,9 @@ format uses the documented JSON shapes of `ketakb.shapes`.
   `evidence.csv`. Lists of text are joined with "; "; mappings and lists of mappings (xrefs,
   context, figures) are JSON. A cell starting with `=`, `+`, `-`, `@`, tab or carriage return
   gets a leading apostrophe so spreadsheets never execute it.
-* sqlite: tables records, sources, xrefs, claims, evidence with foreign keys and indexes, and
-  an FTS5 table `search`; opens in sqlite3 and Datasette.
+* sqlite: tables records, sources, xrefs, claims, evidence with foreign keys and indexes, an
+  FTS5 table `search` over all the text, and `<table>_fts` indexes that give the tables a
+  search box in Datasette (`FTS_COLUMNS`); opens in sqlite3 and Datasette.
 * kgx: a folder with `nodes.tsv` and `edges.tsv` (KGX TSV, `|` between multiple values), with
   Biolink categories and predicates as tabulated in `CATEGORY_RULES` and `PREDICATE_MAP`. Node
   ids are the records' own xrefs in Biolink's preferred order (`BIOLINK_ID_PREFIXES`), the
@@ -263,6 +264,27 @@ CREATE VIRTUAL TABLE search USING fts5 (
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+#: Table → its columns indexed in `<table>_fts`, an FTS5 index over the table's own rows
+#: (`content="<table>"`): Datasette finds it by that convention and puts a search box on the
+#: table.
+FTS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "records": ("name", "synonyms", "summary", "notes"),
+    "sources": ("authors", "publisher", "journal"),
+    "claims": ("statement", "notes"),
+    "evidence": ("quote", "locator", "notes"),
+}
+
+
+def add_table_search(db: sqlite3.Connection) -> None:
+    """Index the filled tables for Datasette's search box. They are keyed by rowid, which
+    VACUUM may renumber: call this after it."""
+    db.executescript("".join(
+        f'CREATE VIRTUAL TABLE {table}_fts USING fts5 ({", ".join(columns)}, '
+        f"content=\"{table}\", tokenize = 'porter unicode61 remove_diacritics 2');\n"
+        f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild');\n"
+        for table, columns in FTS_COLUMNS.items()))
+
+
 _SOURCE_FIELDS = ("type", "authors", "publisher", "journal", "date", "volume", "issue", "pages",
                   "doi", "pmid", "pmcid", "url", "archive")
 
@@ -329,6 +351,7 @@ def write_sqlite(data: Dataset, path: Path) -> None:
         try:
             fill_sqlite(data, db)
             db.execute("VACUUM")
+            add_table_search(db)
         finally:
             db.close()
         os.replace(name, path)
