@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ketakb import vocab
-
 #: Source type → CSL item type.
 CSL_TYPES = {
     "journal-article": "article-journal",
@@ -33,7 +31,10 @@ BIBTEX_TYPES = {
     "web-page": "misc",
 }
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_VANCOUVER = re.compile(r"^(?P<family>.+?)\s+(?P<initials>[A-Z]{1,4})$")
+#: Medline's "Family INITIALS [suffix]": up to four initials, hyphenated ones allowed (Fu D-J).
+_VANCOUVER = re.compile(r"^(?P<family>.+?)\s+(?P<initials>[A-Z](?:-?[A-Z]){0,3})"
+                        r"(?:\s+(?P<suffix>Jr\.?|Sr\.?|II|III|IV))?$")
+_SUFFIXES = {"Jr": "Jr.", "Sr": "Sr.", "II": "II", "III": "III", "IV": "IV"}
 _BIBTEX_SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
     "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
@@ -42,13 +43,22 @@ _BIBTEX_RE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
+def _initials(letters: str) -> str:
+    """"RM" → "R. M."; "D-J" → "D.-J." (a hyphenated given name keeps its hyphen)."""
+    return " ".join("-".join(f"{c}." for c in part.split("-"))
+                    for part in re.findall(r"[A-Z](?:-[A-Z])*", letters))
+
+
 def split_author(author: str) -> dict[str, str]:
-    """"Berman RM" → {"family": "Berman", "given": "R. M."}; "Smith, Jane" likewise;
-    anything else (an organisation) → {"literal": author}."""
+    """"Berman RM" → {"family": "Berman", "given": "R. M."}; "Zarate CA Jr" adds
+    "suffix": "Jr."; "Fu D-J" → given "D.-J."; "Smith, Jane" likewise; anything else (an
+    organisation) → {"literal": author}."""
     match = _VANCOUVER.match(author.strip())
     if match:
-        return {"family": match["family"], "given": " ".join(f"{c}." for c in
-                                                             match["initials"])}
+        name = {"family": match["family"], "given": _initials(match["initials"])}
+        if match["suffix"]:
+            name["suffix"] = _SUFFIXES[match["suffix"].rstrip(".")]
+        return name
     if author.count(",") == 1:
         family, given = (part.strip() for part in author.split(","))
         if family and given:
@@ -107,10 +117,12 @@ def _bibtex_verbatim(value: str) -> str:
 
 
 def _bibtex_author(author: str) -> str:
+    """BibTeX's "Family, Jr., Given" form; an organisation braced so it is never split."""
     name = split_author(author)
     if "literal" in name:
         return "{" + _bibtex_text(name["literal"]) + "}"
-    return f"{_bibtex_text(name['family'])}, {_bibtex_text(name['given'])}"
+    suffix = f", {_bibtex_text(name['suffix'])}" if "suffix" in name else ""
+    return f"{_bibtex_text(name['family'])}{suffix}, {_bibtex_text(name['given'])}"
 
 
 def bibtex_key(ident: str, used: set[str]) -> str:
@@ -124,15 +136,41 @@ def bibtex_key(ident: str, used: set[str]) -> str:
     return candidate
 
 
+#: Entry types whose standard styles stop without an author: a source with neither authors
+#: nor a publisher to stand as one is written as @misc, where the author is optional.
+_NEEDS_AUTHOR = frozenset({"article", "techreport", "book"})
+#: The year of an undated source: APA's "no date", so that every entry has a year.
+NO_DATE = "n.d."
+
+
+def _journal_detail(source: dict[str, Any]) -> str:
+    """"Journal, 21(1):84" for an @misc that stands in for an article."""
+    detail = source.get("volume") or ""
+    if source.get("issue"):
+        detail += f"({source['issue']})"
+    if source.get("pages"):
+        detail += f":{source['pages']}"
+    return ", ".join(filter(None, (source["journal"], detail)))
+
+
 def bibtex_entry(source: dict[str, Any], key: str) -> str:
-    """One BibTeX entry; every value braced, special characters escaped."""
+    """One BibTeX entry; every value braced, special characters escaped.
+
+    pybtex's and BibTeX's standard styles need an author and a year: an organisation that
+    published the source stands as its author (braced whole), an undated source gets the year
+    "n.d.", and a source with no author at all becomes @misc.
+    """
     kind = source.get("type", "web-page")
     entry = BIBTEX_TYPES.get(kind, "misc")
     fields: list[tuple[str, str]] = []
     if source.get("authors"):
         fields.append(("author", " and ".join(_bibtex_author(a) for a in source["authors"])))
-    elif source.get("publisher") and entry in ("misc", "book"):
+    elif source.get("publisher"):
         fields.append(("author", "{" + _bibtex_text(source["publisher"]) + "}"))
+    elif entry in _NEEDS_AUTHOR:
+        entry = "misc"
+        if source.get("journal"):
+            fields.append(("howpublished", _bibtex_text(_journal_detail(source))))
     fields.append(("title", "{" + _bibtex_text(source["title"]) + "}"))
     if source.get("journal"):
         fields.append(("journal", _bibtex_text(source["journal"])))
@@ -140,10 +178,9 @@ def bibtex_entry(source: dict[str, Any], key: str) -> str:
         name = "institution" if entry == "techreport" else "publisher"
         fields.append((name, _bibtex_text(source["publisher"])))
     parts = _date_parts(source.get("date"))
-    if parts:
-        fields.append(("year", str(parts[0])))
-        if len(parts) > 1:
-            fields.append(("month", _MONTHS[parts[1] - 1]))
+    fields.append(("year", str(parts[0]) if parts else NO_DATE))
+    if len(parts) > 1:
+        fields.append(("month", _MONTHS[parts[1] - 1]))
     for name, field in (("volume", "volume"), ("issue", "number"), ("pages", "pages")):
         if source.get(name):
             value = _bibtex_text(source[name])
@@ -155,7 +192,7 @@ def bibtex_entry(source: dict[str, Any], key: str) -> str:
         fields.append(("pmid", source["pmid"]))
     if source.get("pmcid"):
         fields.append(("pmcid", source["pmcid"]))
-    if entry == "misc" and source.get("url"):
+    if entry == "misc" and source.get("url") and all(n != "howpublished" for n, _ in fields):
         fields.append(("howpublished", r"\url{" + _bibtex_verbatim(source["url"]) + "}"))
     body = ",\n".join(f"  {name} = {{{value}}}" if name != "month" else f"  {name} = {value}"
                       for name, value in fields)
@@ -169,12 +206,17 @@ def bibtex(sources: list[dict[str, Any]]) -> str:
 
 
 def csl_item(source: dict[str, Any]) -> dict[str, Any]:
-    """One CSL-JSON item (https://github.com/citation-style-language/schema, csl-data.json)."""
+    """One CSL-JSON item (https://github.com/citation-style-language/schema, csl-data.json).
+
+    No `genre`: styles print it (APA after the title), so the source type is told by the
+    CSL `type` alone."""
     kind = source.get("type", "web-page")
     item: dict[str, Any] = {"id": source["id"], "type": CSL_TYPES.get(kind, "document"),
                             "title": source["title"]}
     if source.get("authors"):
         item["author"] = [split_author(a) for a in source["authors"]]
+    elif source.get("publisher"):  # an organisation's own document: it is the author
+        item["author"] = [{"literal": source["publisher"]}]
     if source.get("journal"):
         item["container-title"] = source["journal"]
     if source.get("publisher"):
@@ -186,8 +228,6 @@ def csl_item(source: dict[str, Any]) -> dict[str, Any]:
                         ("doi", "DOI"), ("pmid", "PMID"), ("pmcid", "PMCID"), ("url", "URL")):
         if source.get(name):
             item[field] = source[name]
-    if kind in ("review", "clinical-trial"):
-        item["genre"] = vocab.SOURCE_TYPES[kind]
     return item
 
 

@@ -12,10 +12,14 @@ format uses the documented JSON shapes of `ketakb.shapes`.
   `evidence.csv`. Lists of text are joined with "; "; mappings and lists of mappings (xrefs,
   context, figures) are JSON. A cell starting with `=`, `+`, `-`, `@`, tab or carriage return
   gets a leading apostrophe so spreadsheets never execute it.
-* sqlite: tables records, sources, xrefs, claims, evidence with foreign keys and indexes, and
-  an FTS5 table `search`; opens in sqlite3 and Datasette.
+* sqlite: tables records, sources, xrefs, claims, evidence with foreign keys and indexes, an
+  FTS5 table `search` over all the text, and `<table>_fts` indexes that give the tables a
+  search box in Datasette (`FTS_COLUMNS`); opens in sqlite3 and Datasette.
 * kgx: a folder with `nodes.tsv` and `edges.tsv` (KGX TSV, `|` between multiple values), with
-  Biolink categories and predicates as tabulated in `CATEGORY_RULES` and `PREDICATE_MAP`.
+  Biolink categories and predicates as tabulated in `CATEGORY_RULES` and `PREDICATE_MAP`. Node
+  ids are the records' own xrefs in Biolink's preferred order (`BIOLINK_ID_PREFIXES`), the
+  ketakb id in `ketakb_id`; records without such an xref, and their claims, are left out
+  (`kgx_left_out`).
 """
 
 from __future__ import annotations
@@ -260,6 +264,27 @@ CREATE VIRTUAL TABLE search USING fts5 (
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+#: Table → its columns indexed in `<table>_fts`, an FTS5 index over the table's own rows
+#: (`content="<table>"`): Datasette finds it by that convention and puts a search box on the
+#: table.
+FTS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "records": ("name", "synonyms", "summary", "notes"),
+    "sources": ("authors", "publisher", "journal"),
+    "claims": ("statement", "notes"),
+    "evidence": ("quote", "locator", "notes"),
+}
+
+
+def add_table_search(db: sqlite3.Connection) -> None:
+    """Index the filled tables for Datasette's search box. They are keyed by rowid, which
+    VACUUM may renumber: call this after it."""
+    db.executescript("".join(
+        f'CREATE VIRTUAL TABLE {table}_fts USING fts5 ({", ".join(columns)}, '
+        f"content=\"{table}\", tokenize = 'porter unicode61 remove_diacritics 2');\n"
+        f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild');\n"
+        for table, columns in FTS_COLUMNS.items()))
+
+
 _SOURCE_FIELDS = ("type", "authors", "publisher", "journal", "date", "volume", "issue", "pages",
                   "doi", "pmid", "pmcid", "url", "archive")
 
@@ -326,6 +351,7 @@ def write_sqlite(data: Dataset, path: Path) -> None:
         try:
             fill_sqlite(data, db)
             db.execute("VACUUM")
+            add_table_search(db)
         finally:
             db.close()
         os.replace(name, path)
@@ -347,13 +373,40 @@ CURIE_PREFIX: dict[str, str] = {
     "pubchem.compound": "PUBCHEM.COMPOUND", "reactome": "REACT", "umls": "UMLS", "unii": "UNII",
     "uniprot": "UniProtKB", "wikidata": "WIKIDATA",
 }
-#: Kind → the xref prefixes that may serve as the node id, best first (else ketakb:<id>).
-ID_PREFERENCE: dict[str, tuple[str, ...]] = {
-    "agent": ("chebi", "pubchem.compound", "drugbank", "chembl", "unii", "mesh", "cas"),
-    "receptor": ("hgnc", "uniprot", "ncbigene", "iuphar.target", "iuphar.family"),
-    "pathway": ("go", "reactome", "kegg"),
-    "effect": ("mesh", "ncit", "umls"),
-    "condition": ("mondo", "doid", "mesh", "ncit", "umls", "icd10"),
+#: The Biolink model release `BIOLINK_ID_PREFIXES` was read from.
+BIOLINK_VERSION = "4.4.6"
+#: Biolink category → the CURIE prefixes Biolink accepts for its node ids, best first: the
+#: class's `id_prefixes` in biolink_model.yaml of `BIOLINK_VERSION` (the biolink-model
+#: package; tests/test_kgx.py compares this table with the installed model).
+BIOLINK_ID_PREFIXES: dict[str, tuple[str, ...]] = {
+    "biolink:Drug": (
+        "ncats.drug", "RXCUI", "NDC", "UMLS", "CHEBI", "UNII", "PUBCHEM.COMPOUND",
+        "CHEMBL.COMPOUND", "DRUGBANK", "MESH", "CAS", "DrugCentral", "GTOPDB", "HMDB",
+        "KEGG.COMPOUND", "PHARMGKB.DRUG", "ChemBank", "PUBCHEM.SUBSTANCE", "SIDER.DRUG", "INCHI",
+        "INCHIKEY", "BIGG.METABOLITE", "foodb.compound", "KEGG.GLYCAN", "KEGG.ENVIRON", "KEGG"),
+    "biolink:ChemicalEntity": (
+        "CHEBI", "UNII", "PUBCHEM.COMPOUND", "CHEMBL.COMPOUND", "DRUGBANK", "MESH", "CAS",
+        "DrugCentral", "GTOPDB", "HMDB", "KEGG.COMPOUND", "PHARMGKB.DRUG", "ChemBank",
+        "PUBCHEM.SUBSTANCE", "SIDER.DRUG", "INCHI", "INCHIKEY", "BIGG.METABOLITE", "foodb.compound",
+        "KEGG.GLYCAN", "KEGG.DRUG", "KEGG.ENVIRON", "KEGG", "UMLS"),
+    "biolink:GeneFamily": (
+        "PANTHER.FAMILY", "HGNC.FAMILY", "FB", "interpro", "CATH", "CDD", "HAMAP", "PFAM", "PIRSF",
+        "PRINTS", "PRODOM", "PROSITE", "SMART", "SUPFAM", "TIGRFAM", "CATH.SUPERFAMILY", "RFAM",
+        "KEGG.ORTHOLOGY", "EGGNOG", "COG"),
+    "biolink:Protein": (
+        "UniProtKB", "PR", "ENSEMBL", "FB", "UMLS", "NCIT", "MESH", "ncats.drug"),
+    "biolink:BiologicalProcess": (
+        "GO", "REACT", "metacyc.reaction", "KEGG.MODULE", "KEGG", "UMLS"),
+    "biolink:Pathway": (
+        "GO", "REACT", "KEGG", "SMPDB", "MSigDB", "PHARMGKB.PATHWAYS", "WIKIPATHWAYS", "FB",
+        "PANTHER.PATHWAY", "KEGG.PATHWAY", "ncats.bioplanet"),
+    "biolink:PhenotypicFeature": (
+        "HP", "EFO", "NCIT", "UMLS", "MEDDRA", "MP", "ZP", "UPHENO", "APO", "FBcv", "WBPhenotype",
+        "SNOMEDCT", "MESH", "XPO", "FYPO", "TO"),
+    "biolink:Disease": (
+        "MONDO", "DOID", "OMIM", "OMIM.PS", "ORDO", "EFO", "UMLS", "MESH", "MEDDRA", "NCIT",
+        "SNOMEDCT", "medgen", "icd11", "icd11.foundation", "ICD10", "ICD9", "KEGG.DISEASE", "HP",
+        "MP", "PHARMGKB.DISEASE"),
 }
 #: How each kind maps to a Biolink category (the rule is applied per record).
 CATEGORY_RULES: dict[str, str] = {
@@ -442,26 +495,39 @@ EDGE_COLUMNS = ["id", "subject", "predicate", "object", "qualified_predicate",
                 "publications", "ketakb_status", "ketakb_sources", "description"]
 
 
+def curie_prefix(prefix: str) -> str:
+    """An xref prefix of ketakb as the CURIE prefix of the Biolink model's prefix map."""
+    return CURIE_PREFIX.get(prefix, prefix.upper())
+
+
 def curie(prefix: str, value: str) -> str:
-    return f"{CURIE_PREFIX.get(prefix, prefix.upper())}:{value}"
+    return f"{curie_prefix(prefix)}:{value}"
 
 
 def node_ids(data: Dataset) -> dict[str, str]:
-    """ketakb id → node CURIE: the best xref of the record, else ketakb:<id>; never shared."""
+    """ketakb id → node CURIE: the record's own xref with the prefix Biolink prefers for the
+    node's category; never shared. A record with no such xref has no node (KGX consumers
+    accept only ids under prefixes the Biolink model knows, and ids are never invented)."""
     ids: dict[str, str] = {}
     used: set[str] = set()
     for kind, record in data.records:
         if kind == "source":
             continue
-        xrefs = record.get("xrefs") or {}
-        chosen = f"ketakb:{record['id']}"
-        for prefix in ID_PREFERENCE[kind]:
-            if xrefs.get(prefix) and curie(prefix, xrefs[prefix]) not in used:
-                chosen = curie(prefix, xrefs[prefix])
+        held = {curie_prefix(p): curie(p, v)
+                for p, v in (record.get("xrefs") or {}).items() if v}
+        for prefix in BIOLINK_ID_PREFIXES[node_category(kind, record)]:
+            if prefix in held and held[prefix] not in used:
+                ids[record["id"]] = held[prefix]
+                used.add(held[prefix])
                 break
-        used.add(chosen)
-        ids[record["id"]] = chosen
     return ids
+
+
+def kgx_left_out(data: Dataset) -> list[str]:
+    """Ids of the records the KGX export leaves out: none of their xrefs is a node id Biolink
+    accepts for their category (add one to the record's xrefs to bring it in)."""
+    ids = node_ids(data)
+    return [r["id"] for kind, r in data.records if kind != "source" and r["id"] not in ids]
 
 
 def publication(source: dict[str, Any]) -> str | None:
@@ -495,19 +561,20 @@ def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
     by_id = data.by_id()
     nodes = []
     for kind, record in data.records:
-        if kind == "source":
+        if kind == "source" or record["id"] not in ids:
             continue
         node_id = ids[record["id"]]
         xrefs = [curie(p, v) for p, v in sorted((record.get("xrefs") or {}).items()) if v]
-        local = f"ketakb:{record['id']}"
         nodes.append({
             "id": node_id, "category": node_category(kind, record), "name": _name(record),
             "description": record.get("summary"), "synonym": record.get("synonyms", []),
-            "xref": [x for x in [local, *xrefs] if x != node_id],
+            "xref": [x for x in xrefs if x != node_id],
             "provided_by": INFORES, "ketakb_id": record["id"]})
     edges = []
     for _, claim in data.claims():
         if claim["status"] in vocab.WITHDRAWN_STATUSES:
+            continue
+        if claim["subject"] not in ids or claim["object"] not in ids:
             continue
         mapping = PREDICATE_MAP.get(claim["predicate"], FALLBACK_MAPPING)
         sources = [e["source"] for e in claim["evidence"]]

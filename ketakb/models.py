@@ -44,7 +44,8 @@ else:
 IsoDate = Annotated[
     str,
     StringConstraints(pattern=vocab.DATE_PATTERN),
-    Field(description="ISO date as a string: YYYY, YYYY-MM or YYYY-MM-DD"),
+    Field(description="ISO date as a string: YYYY, YYYY-MM or YYYY-MM-DD",
+          json_schema_extra={"pattern": vocab.SCHEMA_DATE_PATTERN}),
 ]
 
 
@@ -107,7 +108,8 @@ class Evidence(Strict):
     source: Id
     stance: Stance
     quote: Text | None = Field(
-        None, description=f"verbatim from the source, at most {vocab.QUOTE_MAX_WORDS} words"
+        None, description=f"verbatim from the source, at most {vocab.QUOTE_MAX_WORDS} words",
+        json_schema_extra={"pattern": vocab.QUOTE_PATTERN},
     )
     locator: Text | None = None
     notes: Text | None = None
@@ -177,8 +179,16 @@ class Entity(Record):
     summary: Text = Field(description="the curators' own words")
 
 
+_PEER_REVIEWED: list[Any] = sorted(vocab.PEER_REVIEWED_TYPES)  # Any: a JSON value to mypy
+
+
 class Source(Record):
     """A document that claims cite as evidence."""
+
+    model_config = ConfigDict(json_schema_extra={  # `_journal_for_peer_reviewed`, for editors
+        "if": {"properties": {"type": {"enum": _PEER_REVIEWED}}, "required": ["type"]},
+        "then": {"required": ["journal"]},
+    })
 
     title: Text
     type: SourceType

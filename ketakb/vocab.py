@@ -189,3 +189,8 @@ DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"
 GENE_SYMBOL_PATTERN = r"^[A-Z][A-Z0-9-]*$"
 INVENTORY_PATTERN = r"^S\d-\d{2}$"
 QUOTE_MAX_WORDS = 30
+#: The word limit as a JSON Schema (ECMA-262) pattern, so that editors flag a long quote too.
+QUOTE_PATTERN = rf"^\s*(?:\S+(?:\s+\S+){{0,{QUOTE_MAX_WORDS - 1}}})?\s*$"
+#: DATE_PATTERN with months 01-12 and days 01-31, for the JSON Schemas: the models check the
+#: calendar in code, which JSON Schema cannot.
+SCHEMA_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"

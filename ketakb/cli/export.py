@@ -36,7 +36,7 @@ def export(
 
     Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
     """
-    from ketakb.export import ExportError, export, load_kb, text_export
+    from ketakb.export import ExportError, export, kgx_left_out, load_kb, text_export
 
     fmt = output.value
     if str(out) == "-" and fmt not in ("json", "jsonl"):
@@ -58,3 +58,8 @@ def export(
     claims = sum(len(r.get("claims", ())) for _, r in data.records)
     sys.stderr.write(f"exported {len(data.records)} records and {claims} claims as {fmt} "
                      f"to {out}\n")
+    left_out = kgx_left_out(data) if fmt == "kgx" else []
+    if left_out:
+        sys.stderr.write(f"kgx: left out {len(left_out)} record(s), and their claims, with no "
+                         "xref that Biolink accepts as a node id for their category: "
+                         f"{', '.join(left_out)}\n")
