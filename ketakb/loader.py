@@ -224,6 +224,9 @@ def _value_hint(kind: str, error: Any, node: Any) -> str:
     if kind == "string_type" and isinstance(value, (int, float)):
         return (f"YAML read `{written}` as the number {value!r}; quote it, '{written}', "
                 "to keep it as text (identifiers, versions and dates are text)")
+    if kind == "finite_number":
+        return (f"YAML read `{written}` as {value!r}, which JSON cannot hold; a figure needs a "
+                "finite number (at most ±1.8e308)")
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
