@@ -83,12 +83,16 @@ def validate(
     debug: DebugOption = False,
 ) -> None:
     """Check every record, alone and against each other. Exit 0 clean, 1 problems, 2 usage."""
+    from ketakb.files import printable_path, undecodable
     from ketakb.reporters import REPORTERS
     from ketakb.validation import validate_kb
 
     root = resolve_kb(path or kb)
     if sources_dir is not None and not sources_dir.is_dir():
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
+    if sources_dir is not None and undecodable(os.path.abspath(sources_dir)):
+        raise typer.BadParameter(f"'{printable_path(str(sources_dir))}' is not a valid UTF-8 "
+                                 "path; rename the folder", param_hint="--sources-dir")
     bar = _ProgressBar.for_terminal(sys.stderr)
     try:
         report = validate_kb(root, sources_dir=sources_dir, use_cache=not no_cache, debug=debug,
