@@ -283,6 +283,10 @@ def format_file(record_file: RecordFile, *, check: bool) -> FormatResult:
 _BLOCKED = ("KB011", "KB012")
 
 
+def _left_alone(finding: Finding) -> FormatResult:
+    return FormatResult(finding.file, SKIPPED, f"{finding.code} {finding.message}")
+
+
 def record_files(paths: Iterable[Path]) -> tuple[list[RecordFile], list[FormatResult]]:
     """The record files named by `paths`: files, kind folders or KB folders. A link that
     leads outside the KB, or in a loop, is reported and never followed."""
@@ -290,20 +294,21 @@ def record_files(paths: Iterable[Path]) -> tuple[list[RecordFile], list[FormatRe
     problems: list[FormatResult] = []
     for path in paths:
         full = Path(os.path.abspath(path))
-        findings: list[Finding] = []
         if full.is_dir():
             if full.name in vocab.KINDS and not (full / "sources").is_dir():
                 files, findings = discover(full.parent, only=full.name)
             else:
                 files, findings = discover(path)
+            problems += [_left_alone(f) for f in findings if f.code in _BLOCKED]
         elif os.path.lexists(full):
             named = record_file_at(path)
-            files, findings = ([named], []) if isinstance(named, RecordFile) else ([], [named])
+            if isinstance(named, Finding):
+                problems.append(_left_alone(named))
+                continue
+            files = [named]
         else:
             problems.append(FormatResult(display_path(path), SKIPPED, "no such file or folder"))
             continue
-        problems += [FormatResult(f.file, SKIPPED, f"{f.code} {f.message}") for f in findings
-                     if f.code in _BLOCKED or not full.is_dir()]
         for record_file in files:  # each file once, under its own name rather than a link's
             key = os.path.realpath(record_file.location)
             if key not in found or os.path.islink(found[key].location):
