@@ -114,7 +114,7 @@ def normalise(record: dict[str, Any], kind: str) -> dict[str, Any]:
 # -- scalars --------------------------------------------------------------------------------
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`=<.~ ")
-_FLOW_UNSAFE = set(",[]{}:#")
+_FLOW_UNSAFE = set(",[]{}:#?")  # what ends a plain flow item for PyYAML
 _YAML11_WORDS = frozenset({"y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "on", "On",
                            "ON", "off", "Off", "OFF", "=", "<<"})
 _NUMBERISH = re.compile(r"^[-+]?[0-9][0-9_:.,eE+-]*$")
