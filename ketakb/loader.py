@@ -279,6 +279,8 @@ def _value_hint(kind: str, error: Any, node: Any) -> str:
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
         close = difflib.get_close_matches(str(value), options, n=1)
         return f"did you mean '{close[0]}'?" if close else ""
+    if kind == "string_pattern_mismatch" and error["loc"][-1] == "archive":
+        return "a file name in --sources-dir: no folder, no leading dot, no control characters"
     if kind == "string_pattern_mismatch" and error["loc"][-1] in ("id", "subject", "object",
                                                                   "source"):
         return "ids are lower-case ASCII words joined by hyphens, e.g. nmda-receptor"

@@ -197,7 +197,9 @@ class Source(Record):
     pmid: Annotated[str, StringConstraints(pattern=vocab.PMID_PATTERN)] | None = None
     pmcid: Annotated[str, StringConstraints(pattern=vocab.PMCID_PATTERN)] | None = None
     url: Annotated[str, StringConstraints(pattern=vocab.URL_PATTERN)] | None = None
-    archive: Annotated[str, StringConstraints(pattern=r"^[^/\\]+$")] | None = Field(
+    # a plain file name: no folder, no `.`/`..` or hidden file, no NUL (which no open accepts)
+    archive: Annotated[str, StringConstraints(
+        pattern=r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")] | None = Field(
         None, description="file name of a plain-text snapshot used to verify quotes"
     )
 
