@@ -10,6 +10,7 @@ reported and left alone. Writes are atomic: a temporary file in the same folder,
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterable
@@ -18,7 +19,15 @@ from pathlib import Path
 
 from ketakb import vocab
 from ketakb.canonical import MODELINE_PREFIX, CannotFormat, canonical_text, comment_lines
-from ketakb.loader import RecordFile, check_bytes, discover, display_path, read_file
+from ketakb.findings import Finding
+from ketakb.loader import (
+    RecordFile,
+    check_bytes,
+    discover,
+    display_path,
+    read_file,
+    record_file_at,
+)
 
 # -- new ------------------------------------------------------------------------------------
 
@@ -206,16 +215,23 @@ class FormatResult:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` by `text` atomically: temp file in the same folder, fsync, rename."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Replace `path` by `text` atomically: temp file in the same folder, fsync, rename.
+
+    A symbolic link stays a link and its target is replaced (`fmt` follows only links that
+    stay inside the KB). A file its owner made read-only is refused, not replaced.
+    """
+    target = Path(os.path.realpath(path))
+    if not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         with contextlib.suppress(OSError):
-            os.chmod(name, path.stat().st_mode & 0o7777)
-        os.replace(name, path)
+            os.chmod(name, target.stat().st_mode & 0o7777)
+        os.replace(name, target)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
@@ -230,7 +246,8 @@ def format_bytes(record_file: RecordFile, raw: bytes) -> tuple[str | None, str]:
         return None, f"invalid record{detail}; run `ketakb validate`"
     text = raw.decode("utf-8")
     comments = comment_lines(text)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    # a byte order mark some editors save is not part of the modeline (and is not kept)
+    first_line = text.split("\n", 1)[0].rstrip("\r").removeprefix("\ufeff")
     keep = first_line.rstrip() if first_line.startswith(MODELINE_PREFIX) else None
     if keep is not None:
         comments = [line for line in comments if line != 1]
@@ -254,33 +271,49 @@ def format_file(record_file: RecordFile, *, check: bool) -> FormatResult:
     if text.encode("utf-8") == raw:
         return FormatResult(record_file.display, UNCHANGED)
     if not check:
-        atomic_write(record_file.path, text)
+        try:
+            atomic_write(record_file.path, text)
+        except OSError as err:  # a read-only file, folder or file system
+            return FormatResult(record_file.display, SKIPPED,
+                                f"cannot write the file: {err.strerror}")
     return FormatResult(record_file.display, CHANGED)
 
 
+#: What `discover` finds that keeps fmt from a record file: a link it must not follow, a
+#: folder it cannot read. Stray files are `validate`'s business.
+_BLOCKED = ("KB011", "KB012")
+
+
+def _left_alone(finding: Finding) -> FormatResult:
+    return FormatResult(finding.file, SKIPPED, f"{finding.code} {finding.message}")
+
+
 def record_files(paths: Iterable[Path]) -> tuple[list[RecordFile], list[FormatResult]]:
-    """The record files named by `paths`: files, kind folders or KB folders."""
-    found: dict[Path, RecordFile] = {}
+    """The record files named by `paths`: files, kind folders or KB folders. A link that
+    leads outside the KB, or in a loop, is reported and never followed."""
+    found: dict[str, RecordFile] = {}
     problems: list[FormatResult] = []
     for path in paths:
-        if path.is_dir():
-            kind = vocab.KINDS.get(path.resolve().name)
-            if kind is not None and not (path / "sources").is_dir():
-                files = [RecordFile(str(p), kind, display_path(p))
-                         for p in sorted(path.glob("*.yaml")) if p.is_file()]
+        full = Path(os.path.abspath(path))
+        if full.is_dir():
+            if full.name in vocab.KINDS and not (full / "sources").is_dir():
+                files, findings = discover(full.parent, only=full.name)
             else:
-                files, _ = discover(path)
-            for record_file in files:
-                found.setdefault(record_file.path.resolve(), record_file)
-        elif path.is_file():
-            kind = vocab.KINDS.get(path.resolve().parent.name)
-            if kind is None or path.suffix != ".yaml":
-                problems.append(FormatResult(display_path(path), SKIPPED,
-                                             "not a record file (kb/<kind>/<id>.yaml)"))
+                files, findings = discover(path)
+            problems += [_left_alone(f) for f in findings if f.code in _BLOCKED]
+        elif os.path.lexists(full):
+            named = record_file_at(path)
+            if isinstance(named, Finding):
+                problems.append(_left_alone(named))
                 continue
-            found.setdefault(path.resolve(), RecordFile(str(path), kind, display_path(path)))
+            files = [named]
         else:
             problems.append(FormatResult(display_path(path), SKIPPED, "no such file or folder"))
+            continue
+        for record_file in files:  # each file once, under its own name rather than a link's
+            key = os.path.realpath(record_file.location)
+            if key not in found or os.path.islink(found[key].location):
+                found[key] = record_file
     return list(found.values()), problems
 
 

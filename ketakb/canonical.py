@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from ketakb import vocab
-from ketakb.parse import scalar_value
+from ketakb.parse import NumberTooLong, scalar_value
 
 WIDTH = 100
 INDENT = 2
@@ -114,7 +114,7 @@ def normalise(record: dict[str, Any], kind: str) -> dict[str, Any]:
 # -- scalars --------------------------------------------------------------------------------
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`=<.~ ")
-_FLOW_UNSAFE = set(",[]{}:#")
+_FLOW_UNSAFE = set(",[]{}:#?")  # what ends a plain flow item for PyYAML
 _YAML11_WORDS = frozenset({"y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "on", "On",
                            "ON", "off", "Off", "OFF", "=", "<<"})
 _NUMBERISH = re.compile(r"^[-+]?[0-9][0-9_:.,eE+-]*$")
@@ -132,7 +132,10 @@ def _reads_back_plain(text: str) -> bool:
     if text in _YAML11_WORDS or _NUMBERISH.match(text) or _DATEISH.match(text):
         return False
     node = yaml.ScalarNode("tag:yaml.org,2002:str", text, style="")
-    if scalar_value(node) != text:
+    try:
+        if scalar_value(node) != text:
+            return False
+    except NumberTooLong:  # a plain number, if anything: it stays quoted
         return False
     try:
         loaded = yaml.load(f"k: {text}\n", Loader=_Loader)

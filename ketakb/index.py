@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ketakb import __version__
+from ketakb.files import printable_path
 from ketakb.findings import Finding
 from ketakb.quotes import normalise
 from ketakb.shapes import claim_json, record_json
@@ -138,7 +139,7 @@ def cache_dir() -> Path:
 
 def cache_path(root: Path) -> Path:
     """One cache file per KB folder, named by a digest of its absolute path."""
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    key = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]  # any name's bytes
     return cache_dir() / f"index-{key}.sqlite"
 
 
@@ -388,7 +389,7 @@ class Index:
     def _stamp(connection: sqlite3.Connection, root: Path) -> None:
         connection.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("schema", SCHEMA_VERSION), ("version", __version__),
-            ("checker", checker_fingerprint()), ("root", str(root.resolve()))])
+            ("checker", checker_fingerprint()), ("root", printable_path(str(root.resolve())))])
         connection.commit()
 
     @classmethod
@@ -430,7 +431,7 @@ class Index:
                 mtime = folder.stat().st_mtime_ns
             except OSError:
                 mtime = 0
-            parts.append(f"{folder.name}:{mtime}")
+            parts.append(f"{printable_path(folder.name)}:{mtime}")  # SQLite needs UTF-8
         return "|".join(parts)
 
     def refresh(self, *, full: bool = True, debug: bool = False,

@@ -7,6 +7,7 @@ the file is unchanged. Cross-record checks live in `checks.py`.
 from __future__ import annotations
 
 import difflib
+import errno
 import operator
 import os
 import traceback
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ketakb import vocab
+from ketakb.files import open_regular, printable_path, undecodable
 from ketakb.findings import Finding, Loc, format_loc
 from ketakb.parse import MAX_BYTES, Parsed, locate, parse_yaml
 
@@ -49,75 +51,120 @@ class FileResult:
 def display_path(path: Path) -> str:
     """Paths relative to the working directory when inside it, as CI annotations need."""
     try:
-        return str(path.relative_to(Path.cwd()))
+        return printable_path(str(path.relative_to(Path.cwd())))
     except ValueError:
-        return str(path)
+        return printable_path(str(path))
 
 
-def discover(root: Path) -> tuple[list[RecordFile], list[Finding]]:
-    """Every record file under `root`, sorted, and the stray files and links found on the way."""
+_NOT_UTF8 = ("the name is not valid UTF-8, so it is not loaded",
+             "rename it: record files are named <id>.yaml, in ASCII")
+_NOT_A_RECORD = "records are files named <id>.yaml directly inside a kind folder"
+
+
+def link_problem(path: str, real_root: Path) -> tuple[str, str, str] | None:
+    """Why the symbolic link at `path` must not be followed, as (code, message, hint): it
+    leads outside the KB (whose resolved folder is `real_root`), or in a loop; else None."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        if err.errno != errno.ENOENT:  # ELOOP: a link to itself, or a circle of links
+            return ("KB012", f"cannot follow the symbolic link: {err.strerror}",
+                    "point the link at a file inside the KB, or remove it")
+    target = Path(path).resolve()  # a dangling link is reported as what it fails to be
+    if target.is_relative_to(real_root):
+        return None
+    return ("KB011", f"symbolic link leads outside the KB, to {printable_path(str(target))}",
+            "copy the record into the KB instead of linking it")
+
+
+def discover(root: Path, only: str | None = None) -> tuple[list[RecordFile], list[Finding]]:
+    """Every record file under `root` (or only in its folder named `only`), sorted, and the
+    stray files and links found on the way."""
     records: list[RecordFile] = []
     findings: list[Finding] = []
     real_root = root.resolve()
 
-    def stray(path: Path, message: str, hint: str, code: str = "KB010") -> None:
-        findings.append(Finding(display_path(path), 1, 1, code, message, hint))
+    def stray(path: str, message: str, hint: str, code: str = "KB010") -> None:
+        findings.append(Finding(display_path(Path(path)), 1, 1, code, message, hint))
 
-    def leads_outside(entry: os.DirEntry[str]) -> bool:
-        """A link whose target is outside the KB (reported), for files and folders alike."""
-        target = Path(entry.path).resolve()
-        if target.is_relative_to(real_root):
-            return False
-        stray(Path(entry.path), f"symbolic link leads outside the KB, to {target}",
-              "copy the record into the KB instead of linking it", "KB011")
-        return True
+    def unusable(entry: os.DirEntry[str]) -> bool:
+        """A link that must not be followed, or a name that is not UTF-8 (reported).
+
+        A linked kind folder or record leading outside would load records from elsewhere.
+        """
+        if undecodable(entry.name):
+            stray(entry.path, *_NOT_UTF8)
+            return True
+        problem = link_problem(entry.path, real_root) if entry.is_symlink() else None
+        if problem is not None:
+            stray(entry.path, problem[1], problem[2], problem[0])
+        return problem is not None
 
     by_name = operator.attrgetter("name")
     # displayed names are built from the root's once: relative_to per file is slow at scale
     base = display_path(root)
     prefix = "" if base == "." else os.path.join(base, "")
     for entry in sorted(os.scandir(root), key=by_name):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (only is not None and entry.name != only):
             continue
-        if entry.is_symlink() and leads_outside(entry):  # a linked kind folder would load
-            continue                                      # records from elsewhere
+        if unusable(entry):
+            continue
         if entry.is_dir():
             kind = vocab.KINDS.get(entry.name)
             if kind is None:
-                stray(Path(entry.path), f"folder '{entry.name}' is not a kind folder; nothing "
+                stray(entry.path, f"folder '{entry.name}' is not a kind folder; nothing "
                       "in it is loaded", "kind folders are: " + ", ".join(vocab.KINDS))
                 continue
             try:
                 children = sorted(os.scandir(entry.path), key=by_name)
             except OSError as err:  # one unreadable folder must not stop the whole run
-                stray(Path(entry.path), f"cannot read the folder: {err.strerror}",
+                stray(entry.path, f"cannot read the folder: {err.strerror}",
                       "check the folder's permissions", "KB012")
                 continue
             folder = prefix + entry.name + os.sep
             for child in children:
                 name = child.name
-                if name.startswith(".") or (child.is_symlink() and leads_outside(child)):
+                if name.startswith(".") or ((not name.isascii() or child.is_symlink())
+                                            and unusable(child)):
                     continue
                 if not name.endswith(".yaml") or not child.is_file():
-                    stray(Path(child.path), f"'{name}' is not a record file",
-                          "records are files named <id>.yaml directly inside a kind folder")
+                    stray(child.path, f"'{name}' is not a record file", _NOT_A_RECORD)
                     continue
                 records.append(RecordFile(child.path, kind, folder + name))
         elif entry.name.endswith((".yaml", ".yml")):
-            stray(Path(entry.path), "a record file outside any kind folder is not loaded",
+            stray(entry.path, "a record file outside any kind folder is not loaded",
                   "move it into one of: " + ", ".join(vocab.KINDS))
     return records, findings
+
+
+def record_file_at(path: Path) -> RecordFile | Finding:
+    """The record file `path` names (<KB>/<kind folder>/<id>.yaml, by the names as given),
+    or the finding `discover` makes there: the checks of `discover` for a single file."""
+    full = Path(os.path.abspath(path))
+    display = display_path(path)
+    if undecodable(full.name):
+        return Finding(display, 1, 1, "KB010", *_NOT_UTF8)
+    real_root = full.parent.parent.resolve()
+    for step in (full.parent, full):  # a linked kind folder leads elsewhere just as well
+        problem = link_problem(str(step), real_root) if step.is_symlink() else None
+        if problem is not None:
+            return Finding(display_path(step), 1, 1, *problem)
+    kind = vocab.KINDS.get(full.parent.name)
+    if kind is None or full.suffix != ".yaml" or not full.is_file():
+        return Finding(display, 1, 1, "KB010", f"'{printable_path(full.name)}' is not a record "
+                       "file", _NOT_A_RECORD)
+    return RecordFile(str(path), kind, display)
 
 
 def read_file(record_file: RecordFile) -> bytes | Finding:
     """The file's bytes, or the finding that explains why they cannot be used."""
     try:
-        size = os.stat(record_file.location).st_size
-        if size > MAX_BYTES:
-            return Finding(record_file.display, 1, 1, "KB009",
-                           f"file is {size} bytes; at most {MAX_BYTES} allowed",
-                           "a record this large is almost certainly a mistake")
-        with open(record_file.location, "rb") as handle:
+        with open_regular(record_file.location) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BYTES:
+                return Finding(record_file.display, 1, 1, "KB009",
+                               f"file is {size} bytes; at most {MAX_BYTES} allowed",
+                               "a record this large is almost certainly a mistake")
             return handle.read()
     except OSError as err:
         return Finding(record_file.display, 1, 1, "KB012", f"cannot read the file: {err.strerror}")
@@ -224,11 +271,16 @@ def _value_hint(kind: str, error: Any, node: Any) -> str:
     if kind == "string_type" and isinstance(value, (int, float)):
         return (f"YAML read `{written}` as the number {value!r}; quote it, '{written}', "
                 "to keep it as text (identifiers, versions and dates are text)")
+    if kind == "finite_number":
+        return (f"YAML read `{written}` as {value!r}, which JSON cannot hold; a figure needs a "
+                "finite number (at most ±1.8e308)")
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
         close = difflib.get_close_matches(str(value), options, n=1)
         return f"did you mean '{close[0]}'?" if close else ""
+    if kind == "string_pattern_mismatch" and error["loc"][-1] == "archive":
+        return "a file name in --sources-dir: no folder, no leading dot, no control characters"
     if kind == "string_pattern_mismatch" and error["loc"][-1] in ("id", "subject", "object",
                                                                   "source"):
         return "ids are lower-case ASCII words joined by hyphens, e.g. nmda-receptor"

@@ -41,6 +41,9 @@ else:
     Stance = Literal[tuple(vocab.STANCES)]
     SourceType = Literal[tuple(vocab.SOURCE_TYPES)]
     EffectType = Literal[tuple(vocab.EFFECT_TYPES)]
+#: NaN and infinity (YAML `.nan`, `.inf`, or `1e400`, which overflows) have no JSON form, so
+#: the exports and `show --format json` could not carry them.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 IsoDate = Annotated[
     str,
     StringConstraints(pattern=vocab.DATE_PATTERN),
@@ -85,8 +88,8 @@ class Figure(Strict):
     """A measured number with what it measures, in whom, and who reported it."""
 
     measure: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
-    value: float
-    upper: float | None = Field(None, description="upper end when the value is a range")
+    value: FiniteFloat
+    upper: FiniteFloat | None = Field(None, description="upper end when the value is a range")
     unit: Text
     approximate: bool = False
     population: Text
@@ -204,7 +207,9 @@ class Source(Record):
     pmid: Annotated[str, StringConstraints(pattern=vocab.PMID_PATTERN)] | None = None
     pmcid: Annotated[str, StringConstraints(pattern=vocab.PMCID_PATTERN)] | None = None
     url: Annotated[str, StringConstraints(pattern=vocab.URL_PATTERN)] | None = None
-    archive: Annotated[str, StringConstraints(pattern=r"^[^/\\]+$")] | None = Field(
+    # a plain file name: no folder, no `.`/`..` or hidden file, no NUL (which no open accepts)
+    archive: Annotated[str, StringConstraints(
+        pattern=r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")] | None = Field(
         None, description="file name of a plain-text snapshot used to verify quotes"
     )
 

@@ -20,6 +20,10 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 32
+#: Python's default limit for int ↔ decimal text (`sys.get_int_max_str_digits`); a longer
+#: integer could be read but never written out again (json, repr), so it is a finding.
+MAX_INT_DIGITS = 4300
+_INT_BOUND = 10**MAX_INT_DIGITS
 
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -56,8 +60,15 @@ def _mark(node_or_event: Any) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
+class NumberTooLong(ValueError):
+    """A plain integer with more than MAX_INT_DIGITS decimal digits."""
+
+
 def scalar_value(node: yaml.ScalarNode) -> Any:
-    """Resolve a scalar by the YAML 1.2 core schema: only plain scalars are ever non-strings."""
+    """Resolve a scalar by the YAML 1.2 core schema: only plain scalars are ever non-strings.
+
+    Raises NumberTooLong for an integer no field could hold.
+    """
     text = node.value
     if node.style:  # quoted or block scalar; libyaml reports plain as '', PyYAML as None
         return text
@@ -66,11 +77,14 @@ def scalar_value(node: yaml.ScalarNode) -> Any:
     if text in _BOOL:
         return _BOOL[text]
     if _INT.match(text):
+        if len(text.lstrip("+-")) > MAX_INT_DIGITS:  # int() itself would refuse it
+            raise NumberTooLong
         return int(text)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _HEX.match(text):
-        return int(text[2:], 16)
+    if _OCT.match(text) or _HEX.match(text):
+        value = int(text[2:], 8 if text[1] == "o" else 16)  # no digit limit in these bases
+        if value >= _INT_BOUND:
+            raise NumberTooLong
+        return value
     if _FLOAT.match(text):
         return float(text)
     return _SPECIAL_FLOAT.get(text.lower(), text)
@@ -217,7 +231,13 @@ class _Builder:
         if level > MAX_DEPTH:
             raise _TooDeep
         if isinstance(node, yaml.ScalarNode):
-            return scalar_value(node)
+            try:
+                return scalar_value(node)
+            except NumberTooLong:
+                self.problems.append(Problem(
+                    "KB020", *_mark(node), f"a number longer than {MAX_INT_DIGITS} digits",
+                    "no field takes a number this long; quote it if it is text"))
+                return None
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, level + 1) for item in node.value]
         result: dict[str, Any] = {}

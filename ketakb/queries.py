@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, TypeVar
 
 from ketakb import vocab
+from ketakb.files import open_regular
 from ketakb.index import Index, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
@@ -637,7 +638,8 @@ class KnowledgeBase:
             texts: dict[str, str | None] = {}
             for source, archive in archives.items():
                 try:
-                    raw = (sources_dir / archive).read_bytes()
+                    with open_regular(str(sources_dir / archive)) as handle:
+                        raw = handle.read()
                     texts[source] = normalise(raw.decode("utf-8", errors="replace"))
                 except OSError:
                     texts[source] = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ketakb.files import open_regular
+
 _TYPOGRAPHY = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
@@ -29,7 +31,7 @@ def read_snapshots(files: list[tuple[str, int, int]]) -> list[tuple[str, int, in
     read = []
     for file, size, mtime in files:
         try:
-            with open(file, "rb") as handle:
+            with open_regular(file) as handle:  # a FIFO must not hang the run
                 text: str | None = normalise(handle.read().decode("utf-8", errors="replace"))
         except OSError:
             text = None

@@ -118,6 +118,14 @@ def test_yaml11_hazards_are_quoted_and_read_back_by_both_readers() -> None:
         assert f'"{word}"' in text
 
 
+def test_question_marks_in_a_flow_list_are_quoted() -> None:
+    """libyaml reads `[0?]` as one item; PyYAML without libyaml stops a flow item at `?`."""
+    record = {"id": "x", "name": "X", "summary": "S", "synonyms": ["0?", "a?b"]}
+    text = canonical_text(record, "condition")
+    assert "synonyms: [" in text
+    assert yaml.load(text, Loader=yaml.SafeLoader)["synonyms"] == ["0?", "a?b"]
+
+
 def test_long_text_is_folded_within_100_columns_and_reads_back() -> None:
     statement = " ".join(["ketamine blocks the NMDA receptor, per: the #1 source"] * 8)
     record = {"id": "x", "name": "X", "summary": statement,

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ketakb import loader, parse
+from ketakb import files, parse
 from ketakb.findings import RULES, Finding
 from ketakb.parse import MAX_BYTES, parse_yaml
 from ketakb.validation import Report, validate_kb
@@ -237,7 +237,7 @@ def test_unreadable_file(kb_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None
             raise PermissionError(13, "Permission denied")
         return open(file, *args, **kwargs)
 
-    monkeypatch.setattr(loader, "open", guarded_open, raising=False)
+    monkeypatch.setattr(files, "open", guarded_open, raising=False)
     report = validate_kb(kb_copy, sources_dir=ARCHIVES, use_cache=False)
     assert [(relative(f, kb_copy), f.code, f.line, f.column, f.message)
             for f in report.findings] == [

@@ -87,6 +87,7 @@ def validate(
 
     Which KB was checked, and how it was chosen, is said on stderr: stdout holds the report.
     """
+    from ketakb.files import printable_path, undecodable
     from ketakb.reporters import REPORTERS
     from ketakb.validation import validate_kb
 
@@ -98,6 +99,9 @@ def validate(
     chosen = resolve_kb(given, param_hint=hint)
     if sources_dir is not None and not sources_dir.is_dir():
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
+    if sources_dir is not None and undecodable(os.path.abspath(sources_dir)):
+        raise typer.BadParameter(f"'{printable_path(str(sources_dir))}' is not a valid UTF-8 "
+                                 "path; rename the folder", param_hint="--sources-dir")
     bar = _ProgressBar.for_terminal(sys.stderr)
     try:
         report = validate_kb(chosen.path, sources_dir=sources_dir, use_cache=not no_cache,
