@@ -18,12 +18,14 @@ import json
 import operator
 import os
 import posixpath
+import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sized
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ketakb import __version__
 from ketakb.findings import Finding
@@ -105,6 +107,16 @@ CREATE TABLE search_rows (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL
 );
 """
+#: What the cache file's `sqlite_master` must hold, statement for statement (the full-text
+#: table's own tables come on top): a file that lacks a table, a column or an index is rebuilt.
+_SCHEMA = frozenset(
+    (match[1].lower(), match[2], statement)
+    for statement in (part.strip() for part in re.sub(r"--[^\n]*\n", "", _DDL).split(";"))
+    if (match := re.match(r"CREATE (?:VIRTUAL )?(TABLE|INDEX) (\w+)", statement)))
+#: How long a run waits for another run to finish with the cache before it works without it
+#: (in memory), in seconds.
+LOCK_WAIT = 2.0
+
 #: Indexes that serve queries and the next refresh, not the cross-record checks: a
 #: throwaway index that only validates goes without them (0.4 s less at 100,000 records).
 _QUERY_INDEXES = frozenset({"files_stat", "records_kind", "records_path", "names_key",
@@ -142,6 +154,40 @@ def cache_path(root: Path) -> Path:
     return cache_dir() / f"index-{key}.sqlite"
 
 
+class DamagedCache(Exception):
+    """A value read back from the cache file is not what was stored: the run starts again on
+    a cache rebuilt from scratch."""
+
+
+def load_json(text: str) -> Any:
+    """A JSON column's value; damage in the file is a `DamagedCache`, not a crash."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as err:
+        raise DamagedCache(f"unreadable value in the cache: {err}") from None
+
+
+def _lock(path: Path) -> int | None:
+    """Hold `<cache>.lock` exclusively (released when the descriptor is closed): one run at a
+    time reads and writes a cache file. None when another run keeps it longer than
+    LOCK_WAIT, or the platform has no `fcntl`: the caller then works in memory."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no cache rather than a shared one
+        return None
+    handle = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(handle)
+                return None
+            time.sleep(0.02)
+
+
 def placeholders(values: Sized) -> str:
     """SQL placeholders for a list of parameters: `?, ?, ?`."""
     return ", ".join("?" * len(values))
@@ -160,8 +206,11 @@ def _finding_rows(findings: list[Finding]) -> str:
 
 
 def _findings_from_rows(text: str, file: str) -> list[Finding]:
-    return [Finding(file, line, column, code, message, hint, tuple(loc))
-            for line, column, code, message, hint, loc in json.loads(text)]
+    try:
+        return [Finding(file, line, column, code, message, hint, tuple(loc))
+                for line, column, code, message, hint, loc in load_json(text)]
+    except (TypeError, ValueError) as err:  # valid JSON of another shape
+        raise DamagedCache(f"unreadable findings in the cache: {err}") from None
 
 
 _MTIME = operator.attrgetter("st_mtime_ns")
@@ -174,6 +223,8 @@ def _stamp(stats: list[os.stat_result]) -> str:
     return str(hash(tuple(chain.from_iterable(
         zip(map(_MTIME, stats), map(_SIZE, stats), strict=True)))))
 
+
+_T = TypeVar("_T")
 
 #: Snapshot files to read again, with their size and modification time.
 Stale = list[tuple[str, int, int]]
@@ -332,6 +383,25 @@ class _Batch:
         self.__init__()  # type: ignore[misc]
 
 
+def using_index(root: Path, use_cache: bool, work: Callable[[Index], _T]) -> _T:
+    """`work` done on the KB's index, closed after. When the cache file cannot be read back
+    (damage shows only on reading), the work is done again on a cache rebuilt from scratch."""
+    index = Index.open(root, use_cache=use_cache)
+    persistent = index.persistent
+    try:
+        return work(index)
+    except (DamagedCache, sqlite3.DatabaseError):
+        if not persistent:  # no cache file to blame
+            raise
+    finally:
+        index.close()
+    index = Index.open(root, fresh=True)
+    try:
+        return work(index)
+    finally:
+        index.close()
+
+
 class Snapshots(dict[str, "str | None"]):
     """Snapshot file → normalised text (None: not there); a text kept in the index is read
     from it on first use."""
@@ -349,10 +419,12 @@ class Snapshots(dict[str, "str | None"]):
 class Index:
     """An open compiled index of one KB folder."""
 
-    def __init__(self, root: Path, connection: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(self, root: Path, connection: sqlite3.Connection, path: Path | None,
+                 lock: int | None = None) -> None:
         self.root = root
         self.db = connection
         self.path = path  # the cache file; None for an in-memory index
+        self._lock = lock  # the cache's lock file, held until `close`
         self.stray: list[Finding] = []
         self.files: list[RecordFile] = []
         self._by_key: dict[str, RecordFile] = {}
@@ -369,16 +441,21 @@ class Index:
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: Path, *, use_cache: bool = True) -> Index:
-        """Open (or create) the KB's cache; fall back to memory when it cannot be used."""
+    def open(cls, root: Path, *, use_cache: bool = True, fresh: bool = False) -> Index:
+        """Open (or create) the KB's cache; fall back to memory when it cannot be used, or
+        another run keeps it busy. `fresh`: rebuild the cache from scratch."""
         if use_cache:
             path = cache_path(root)
+            lock = None
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                connection = cls._connect(path, root)
-                return cls(root, connection, path)
+                lock = _lock(path)
+                if lock is not None:
+                    return cls(root, cls._connect(path, root, fresh), path, lock)
             except (OSError, sqlite3.Error):
                 pass
+            if lock is not None:
+                os.close(lock)
         connection = sqlite3.connect(":memory:")
         connection.executescript(_DDL)
         cls._stamp(connection, root)
@@ -392,14 +469,17 @@ class Index:
         connection.commit()
 
     @classmethod
-    def _connect(cls, path: Path, root: Path) -> sqlite3.Connection:
-        """A usable cache connection: a cache that is corrupt, foreign or old is rebuilt."""
+    def _connect(cls, path: Path, root: Path, fresh: bool) -> sqlite3.Connection:
+        """A usable cache connection: a cache that is corrupt, foreign or old is rebuilt (the
+        caller holds the lock, so no other run has the file open)."""
         for attempt in range(2):
             connection = sqlite3.connect(path, timeout=10)
             try:
                 meta = dict(connection.execute("SELECT key, value FROM meta"))
-                if (meta.get("schema"), meta.get("version"), meta.get("checker")) == (
-                        SCHEMA_VERSION, __version__, checker_fingerprint()):
+                ours = (meta.get("schema"), meta.get("version"), meta.get("checker")) == (
+                    SCHEMA_VERSION, __version__, checker_fingerprint())
+                if not fresh and ours and set(connection.execute(
+                        "SELECT type, name, sql FROM sqlite_master")) >= _SCHEMA:
                     # a write-ahead log: no fsync per commit, and readers never block writers
                     connection.execute("PRAGMA journal_mode = WAL")
                     connection.execute("PRAGMA synchronous = NORMAL")
@@ -407,6 +487,7 @@ class Index:
             except sqlite3.DatabaseError:
                 pass
             connection.close()
+            fresh = False
             if attempt == 0:
                 for suffix in ("", "-journal", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -417,8 +498,12 @@ class Index:
         raise sqlite3.DatabaseError(f"cannot initialise the cache at {path}")
 
     def close(self) -> None:
-        self.db.commit()
+        """Close without committing: what a run that dies or is interrupted leaves half done
+        is rolled back, never kept (a refresh and a validation commit when complete)."""
         self.db.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     # -- refreshing ------------------------------------------------------------------------
 
@@ -449,6 +534,17 @@ class Index:
         if not full and self._meta("signature") == signature and (
                 int(self._meta("files") or 0) > FULL_STAT_LIMIT or self._unchanged()):
             return
+        try:
+            self._refresh(signature, debug, progress, workers, queried)
+        except BaseException:  # a crash or Ctrl-C: the index stays as the last refresh left it
+            self.db.rollback()
+            raise
+        self.db.commit()
+
+    def _refresh(self, signature: str, debug: bool, progress: Callable[[int, int], None] | None,
+                 workers: int | None, queried: bool) -> None:
+        """The refresh, in one transaction: the rows, the indexes and the stamps that say the
+        index matches the files are committed together or not at all."""
         from ketakb.loader import discover
 
         self._tracking = self._meta("cross") is not None
@@ -486,7 +582,7 @@ class Index:
         self._next_row = self.db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM files"
                                          ).fetchone()[0]
         # filling an empty index: its indexes are built once at the end, which is far cheaper
-        # than updating them row by row; all in one transaction, so an interrupted load
+        # than updating them row by row; in the refresh's transaction, so an interrupted load
         # leaves the indexes as they were
         rebuild = self._drop_indexes(queried) if not known and len(jobs) >= PARALLEL_MIN else []
         batch = _Batch()
@@ -509,7 +605,6 @@ class Index:
                 "stamp": _stamp(present) if len(present) == len(wanted) else ""}
         if changed or any(self._meta(key) != value for key, value in meta.items()):
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-        self.db.commit()
 
     def _drop_indexes(self, queried: bool) -> list[str]:
         """Drop the secondary indexes inside a new transaction; return how to recreate them
@@ -645,7 +740,7 @@ class Index:
 
     def records(self) -> list[tuple[str, dict[str, Any]]]:
         """(kind, record) of every valid record, in file order, as the models accepted it."""
-        return [(kind, json.loads(text)) for kind, text in self.db.execute(
+        return [(kind, load_json(text)) for kind, text in self.db.execute(
             "SELECT kind, record FROM files WHERE valid ORDER BY path")]
 
     def reader(self) -> sqlite3.Connection | None:
@@ -780,6 +875,7 @@ class Index:
         self._drop_cross()
         db.execute("INSERT INTO meta VALUES ('cross', ?)", (self._cross_settings,))
         self._cross_scoped = False
+        db.commit()  # with the snapshots stored during the checks
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         return self.db.execute(sql, params)

@@ -140,7 +140,8 @@ def test_no_cache_writes_nothing(kb_copy: Path, private_cache: Path) -> None:
     assert result.exit_code == 0, result.output
     assert list(private_cache.iterdir()) == []
     assert CliRunner().invoke(app, ["validate", str(kb_copy)]).exit_code == 0
-    assert [p.name for p in private_cache.iterdir()] == [cache_path(kb_copy).name]
+    name = cache_path(kb_copy).name
+    assert sorted(p.name for p in private_cache.iterdir()) == [name, f"{name}.lock"]
 
 
 def test_no_cache_ignores_a_stale_cache(kb_copy: Path, checked: list[str]) -> None:

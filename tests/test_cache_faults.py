@@ -1,0 +1,177 @@
+"""Whatever happens to the cache — a run that dies or is interrupted half-way, a damaged or
+foreign file, another run at the same time, an edit that keeps size and modification time —
+a cached run answers exactly what a run without the cache answers."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ketakb import index as index_module
+from ketakb.index import Index, cache_path
+from ketakb.queries import KnowledgeBase
+from ketakb.validation import validate_kb
+from tests.conftest import ARCHIVES
+
+
+class _Faulty:
+    """A connection that raises `error` when a statement starting with `prefix` is run: a
+    crash or a Ctrl-C landing between two inserts of one refresh."""
+
+    def __init__(self, connection: sqlite3.Connection, prefix: str,
+                 error: BaseException) -> None:
+        self._connection = connection
+        self._prefix = prefix
+        self._error = error
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        if sql.startswith(self._prefix):
+            raise self._error
+        return self._connection.executemany(sql, rows)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+def _break_on(monkeypatch: pytest.MonkeyPatch, prefix: str, error: BaseException) -> None:
+    """Every index opened from now on runs on a `_Faulty` connection."""
+    real = Index.__init__
+
+    def faulty(self: Index, root: Path, connection: sqlite3.Connection,
+               path: Path | None, *args: Any) -> None:
+        real(self, root, _Faulty(connection, prefix, error), path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "__init__", faulty)
+
+
+def _answer(root: Path, use_cache: bool) -> tuple[list[tuple[object, ...]], int, int]:
+    report = validate_kb(root, sources_dir=ARCHIVES, use_cache=use_cache)
+    return ([(f.file, f.line, f.column, f.code, f.message) for f in report.findings],
+            report.records, report.claims)
+
+
+def _queried(root: Path, use_cache: bool) -> tuple[dict[str, Any], int]:
+    with KnowledgeBase.open(root, use_cache=use_cache) as kb:
+        return kb.stats(), len(kb.claims())
+
+
+def _indexes(connection: sqlite3.Connection) -> set[str]:
+    return {name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+
+
+def _expected_indexes() -> set[str]:
+    reference = sqlite3.connect(":memory:")
+    reference.executescript(index_module._DDL)
+    return _indexes(reference)
+
+
+def test_a_crash_in_the_middle_of_a_refresh_leaves_nothing_behind(
+        kb_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that dies between storing a file's row and its claims' rows: the next cached run
+    must not trust the half-stored files (it used to miss their claims for good)."""
+    expected = _answer(kb_copy, False)
+    with monkeypatch.context() as patch:
+        _break_on(patch, "INSERT INTO claims", RuntimeError("a bad value"))
+        with pytest.raises(RuntimeError):
+            validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert _answer(kb_copy, True) == expected
+    assert _queried(kb_copy, True) == _queried(kb_copy, False)
+
+
+def test_an_interrupted_bulk_load_keeps_the_indexes(
+        kb_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C during a cold run, after the bulk load dropped the secondary indexes: the next
+    run has every index and the answer of a run without the cache."""
+    expected = _answer(kb_copy, False)
+    monkeypatch.setattr(index_module, "PARALLEL_MIN", 1)
+    with monkeypatch.context() as patch:
+        _break_on(patch, "INSERT INTO claims", KeyboardInterrupt())
+        with pytest.raises(KeyboardInterrupt):
+            validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert _answer(kb_copy, True) == expected
+    with sqlite3.connect(cache_path(kb_copy)) as connection:
+        assert _indexes(connection) == _expected_indexes()
+    assert _queried(kb_copy, True) == _queried(kb_copy, False)
+
+
+
+def _forge(path: Path, sql: str) -> None:
+    """Make the cache at `path` a file that passes the version checks but holds `sql`."""
+    with sqlite3.connect(path) as connection:
+        meta = connection.execute("SELECT key, value FROM meta").fetchall()
+    path.unlink()
+    with sqlite3.connect(path) as connection:
+        connection.executescript(sql)
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", meta)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    # every table, a column short
+    index_module._DDL.replace("status TEXT NOT NULL, context", "context"),
+    # every table, an index short
+    index_module._DDL.replace("CREATE INDEX claims_subject ON claims (subject, object);", ""),
+])
+def test_a_foreign_schema_is_rebuilt(kb_copy: Path, sql: str) -> None:
+    """A cache file with the right name and versions but other tables, columns or indexes
+    (it used to end in `OperationalError: no such table`)."""
+    expected = _answer(kb_copy, False)
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    _forge(cache_path(kb_copy), sql)
+    assert _answer(kb_copy, True) == expected
+    assert _queried(kb_copy, True) == _queried(kb_copy, False)
+    with sqlite3.connect(cache_path(kb_copy)) as connection:
+        assert _indexes(connection) == _expected_indexes()
+
+
+#: A record whose claim names a record that is not there: a cross-record finding.
+STRAY = """id: stray
+name: Stray
+summary: s
+claims:
+  - id: stray-agonist-of-nowhere
+    subject: stray
+    predicate: agonist_of
+    object: nowhere
+    statement: Stray activates nowhere.
+    status: supported
+    evidence:
+      - source: berman-2000
+        stance: supports
+"""
+
+
+@pytest.mark.parametrize(("table", "column"), [
+    ("files", "findings"), ("cross_findings", "findings"),
+    ("records", "json"), ("claims", "json")])
+@pytest.mark.parametrize("damage", ["{not json", '[["a shape", "of", "another"]]'])
+def test_a_damaged_json_column_is_rebuilt(kb_copy: Path, table: str, column: str,
+                                          damage: str) -> None:
+    """A JSON value damaged in the file (it used to end in `JSONDecodeError`)."""
+    (kb_copy / "agents" / "typo.yaml").write_text(
+        "id: typo\nname: Typo\nsummary: s\nnmae: x\n", encoding="utf-8")
+    (kb_copy / "agents" / "stray.yaml").write_text(STRAY, encoding="utf-8")
+    expected = _answer(kb_copy, False)
+    queried = _queried(kb_copy, False)
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    with sqlite3.connect(cache_path(kb_copy)) as connection:
+        assert connection.execute(f"UPDATE {table} SET {column} = ?", (damage,)).rowcount
+    assert _queried(kb_copy, True) == queried
+    with sqlite3.connect(cache_path(kb_copy)) as connection:  # damaged again, for validate
+        assert connection.execute(f"UPDATE {table} SET {column} = ?", (damage,)).rowcount
+    assert _answer(kb_copy, True) == expected
+
+
+def test_a_damaged_record_column_is_rebuilt_for_exports(kb_copy: Path) -> None:
+    """The records an export reads back from the cache (it used to end in JSONDecodeError)."""
+    from ketakb.export import load_kb
+
+    expected = load_kb(kb_copy, use_cache=False).records
+    load_kb(kb_copy)
+    with sqlite3.connect(cache_path(kb_copy)) as connection:
+        assert connection.execute("UPDATE files SET record = '{not json'").rowcount
+    assert load_kb(kb_copy).records == expected
