@@ -5,6 +5,9 @@ a cached run answers exactly what a run without the cache answers."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,9 @@ from ketakb.index import Index, cache_path
 from ketakb.queries import KnowledgeBase
 from ketakb.validation import validate_kb
 from tests.conftest import ARCHIVES
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import generate
 
 
 class _Faulty:
@@ -175,3 +181,50 @@ def test_a_damaged_record_column_is_rebuilt_for_exports(kb_copy: Path) -> None:
     with sqlite3.connect(cache_path(kb_copy)) as connection:
         assert connection.execute("UPDATE files SET record = '{not json'").rowcount
     assert load_kb(kb_copy).records == expected
+
+
+def _ketakb(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "ketakb", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _outcome(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    stdout, stderr = process.communicate(timeout=300)
+    return process.returncode, stdout, stderr
+
+
+def test_concurrent_runs_give_the_answer_without_the_cache(tmp_path: Path) -> None:
+    """Two `validate` at once on a cold cache, and a query while they build it (an editor and
+    a terminal): they used to crash with `database is locked`. Each waits for the cache or
+    works without it, and answers what `--no-cache` answers."""
+    generate.generate(1000, tmp_path / "g", errors=20, seed=5)
+    kb, archives = str(tmp_path / "g" / "kb"), str(tmp_path / "g" / "archives")
+    validate = ("validate", "--kb", kb, "--sources-dir", archives)
+    expected = _outcome(_ketakb(*validate, "--no-cache"))
+    expected_stats = _outcome(_ketakb("stats", "--kb", kb, "--no-cache"))
+    assert expected[0] == 1 and expected_stats[0] == 0 and expected[2] == ""
+    first, second = _ketakb(*validate), _ketakb(*validate)
+    time.sleep(0.3)
+    query = _ketakb("stats", "--kb", kb)
+    assert [_outcome(first), _outcome(second), _outcome(query)] == [
+        expected, expected, expected_stats]
+    assert _outcome(_ketakb(*validate)) == expected  # and the cache left behind is sound
+
+
+def test_a_busy_cache_is_not_waited_for_long(kb_copy: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """While another run holds the cache, a run works in memory after LOCK_WAIT, and leaves
+    the cache alone."""
+    expected = _answer(kb_copy, False)
+    monkeypatch.setattr(index_module, "LOCK_WAIT", 0.1)
+    holder = Index.open(kb_copy)
+    try:
+        assert holder.persistent
+        assert _answer(kb_copy, True) == expected
+        assert _queried(kb_copy, True) == _queried(kb_copy, False)
+        assert holder.db.execute("SELECT count(*) FROM files").fetchone() == (0,)
+    finally:
+        holder.close()
+    assert _answer(kb_copy, True) == expected
+    with sqlite3.connect(cache_path(kb_copy)) as connection:
+        assert connection.execute("SELECT count(*) FROM files").fetchone() == (7,)
