@@ -1,13 +1,21 @@
 """The compiled index: one SQLite file per KB that serves both queries and re-validation.
 
-For each record file it keeps the file's size, modification time and content digest with the
-result of checking that file on its own (the record's values and its findings). From the valid
-records it derives the query tables (records, names, claims, evidence and a full-text index).
-A refresh re-reads only files whose size or modification time changed, re-checks only those
-whose digest changed, and rebuilds nothing else.
+For each record file it keeps the file's size, modification time, change time and inode
+number, and its content digest, with the result of checking that file on its own (the record's
+values and its findings). From the valid records it derives the query tables (records, names,
+claims, evidence and a full-text index). A refresh re-reads only files whose size, times or
+inode changed, re-checks only those whose digest changed, and rebuilds nothing else.
 
-The file lives in the user's cache directory (never inside the KB). A corrupt, foreign or
-outdated cache is detected and rebuilt; an unwritable one is replaced by an in-memory index.
+The change time is what makes this sound: a copy or restore that keeps the size and puts the
+old modification time back (`cp -p`, `rsync -t`, `tar x`) still sets it, and nothing can set
+it back. A file stored within RACY_NS of its own times could still change within the same
+timestamp tick, unseen: it is stored as "compare the content next time" (as git does with
+racily clean files), which costs a read, never a wrong answer.
+
+The file lives in the user's cache directory (never inside the KB). A refresh, and a
+validation's findings, are committed in one transaction each, so a run that dies leaves the
+last complete state. A corrupt, foreign or outdated cache, or one whose values cannot be read
+back, is rebuilt from scratch; an unwritable or busy one is replaced by an in-memory index.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from ketakb.shapes import claim_json, record_json
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
     from ketakb.loader import RecordFile
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 CACHE_ENV = "KETAKB_CACHE_DIR"
 #: Above this many files a query trusts the folders' signature (files added, removed or
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
@@ -45,11 +53,11 @@ _DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, valid INTEGER NOT NULL, record TEXT,
-    findings TEXT NOT NULL
+    mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    digest TEXT NOT NULL, valid INTEGER NOT NULL, record TEXT, findings TEXT NOT NULL
 );
 -- what the change check reads, without reading the stored records and findings
-CREATE INDEX files_stat ON files (path, size, mtime_ns, digest);
+CREATE INDEX files_stat ON files (path, size, mtime_ns, ctime_ns, inode, digest);
 -- the few files with findings of their own, and the broken ones, without scanning them all
 CREATE INDEX files_with_findings ON files (path) WHERE findings <> '[]';
 CREATE INDEX files_broken ON files (path, kind) WHERE NOT valid;
@@ -87,9 +95,10 @@ CREATE TABLE figures (
     PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX figures_source ON figures (source);
--- the normalised text of each archived source snapshot, by the file's size and mtime
+-- the normalised text of each archived source snapshot, by the file's change key
 CREATE TABLE archives (
-    file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, text TEXT NOT NULL
+    file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, text TEXT NOT NULL
 );
 -- the cross-record findings of the last validation, placed, by file; and what changed since
 -- (files, the ids their old and new rows defined or referred to, their claims' subject and
@@ -113,6 +122,13 @@ _SCHEMA = frozenset(
     (match[1].lower(), match[2], statement)
     for statement in (part.strip() for part in re.sub(r"--[^\n]*\n", "", _DDL).split(";"))
     if (match := re.match(r"CREATE (?:VIRTUAL )?(TABLE|INDEX) (\w+)", statement)))
+#: A file whose modification or change time is this close to the refresh that stores it (or
+#: later) is compared by content next time: it may change again within the same tick of the
+#: file system's clock (a few milliseconds on Linux) without any of its times changing ...
+RACY_NS = 100_000_000
+#: ... and on a file system that keeps whole seconds (change times with no fraction; FAT
+#: keeps 2 s steps)
+COARSE_RACY_NS = 2_000_000_000
 #: How long a run waits for another run to finish with the cache before it works without it
 #: (in memory), in seconds.
 LOCK_WAIT = 2.0
@@ -214,14 +230,25 @@ def _findings_from_rows(text: str, file: str) -> list[Finding]:
 
 
 _MTIME = operator.attrgetter("st_mtime_ns")
+_CTIME = operator.attrgetter("st_ctime_ns")
+_INODE = operator.attrgetter("st_ino")
 _SIZE = operator.attrgetter("st_size")
+#: What a file's change key is stored as when its content must be compared next time.
+_RECHECK = (-1, -1, -1, -1)
+
+
+def _change_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    """Size, modification time, change time, inode: equal keys, same content (see the module
+    docstring)."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def _stamp(stats: list[os.stat_result]) -> str:
-    """One hash of every file's modification time and size, in order: what the query path
-    compares to learn that no file changed (taken in C loops: it runs before every query)."""
-    return str(hash(tuple(chain.from_iterable(
-        zip(map(_MTIME, stats), map(_SIZE, stats), strict=True)))))
+    """One hash of every file's change key, in order: what the query path compares to learn
+    that no file changed (taken in C loops: it runs before every query)."""
+    return str(hash(tuple(chain.from_iterable(zip(
+        map(_MTIME, stats), map(_CTIME, stats), map(_INODE, stats), map(_SIZE, stats),
+        strict=True)))))
 
 
 _T = TypeVar("_T")
@@ -433,6 +460,9 @@ class Index:
         self._tracking = False  # whether changes are noted for the stored cross findings
         self._cross_settings = ""
         self._cross_scoped = False
+        self._started = 0  # when the last refresh began
+        #: change keys of the snapshots to read again, stored with their texts
+        self._snapshot_keys: dict[str, tuple[int, int, int, int]] = {}
 
     @property
     def persistent(self) -> bool:
@@ -550,8 +580,10 @@ class Index:
         self._tracking = self._meta("cross") is not None
         files, self.stray = discover(self.root)
         self.files = files
+        self._started = time.time_ns()  # before any file is looked at (see `_racy`)
+        racy = False
         known = {row[0]: row[1:] for row in self.db.execute(
-            "SELECT path, size, mtime_ns, digest FROM files")}
+            "SELECT path, size, mtime_ns, ctime_ns, inode, digest FROM files")}
         wanted = self._by_key = {self._key(f): f for f in files}
         jobs: list[_Job] = []
         stats: dict[str, os.stat_result | None] = {}
@@ -565,11 +597,12 @@ class Index:
             else:
                 present.append(st)
             old = known.get(key)
-            if st is not None and old is not None and (st.st_size, st.st_mtime_ns) == old[:2]:
+            if st is not None and old is not None and _change_key(st) == old[:4]:
                 continue
+            racy |= st is not None and self._racy(st)
             stats[key] = st
             jobs.append((key, record_file.location, record_file.kind, record_file.display,
-                         old[2] if old else None, debug, queried))
+                         old[4] if old else None, debug, queried))
         removed = known.keys() - wanted.keys()
         if self._tracking and (len(jobs) + len(removed)) * SCOPE_SHARE > len(wanted):
             self._drop_cross()  # the next validation checks everything: noting costs more
@@ -601,8 +634,9 @@ class Index:
             self.db.execute(statement)
         meta = {"signature": signature, "files": str(len(wanted)),
                 "paths": "\n".join(wanted) if len(wanted) <= FULL_STAT_LIMIT else "",
-                # a file that cannot be stat-ed leaves no stamp: queries look at everything
-                "stamp": _stamp(present) if len(present) == len(wanted) else ""}
+                # a file that cannot be stat-ed, or a racy one, leaves no stamp: queries look
+                # at every file (and compare the racy ones' content)
+                "stamp": _stamp(present) if len(present) == len(wanted) and not racy else ""}
         if changed or any(self._meta(key) != value for key, value in meta.items()):
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
 
@@ -627,6 +661,11 @@ class Index:
         except OSError:
             return False
         return bool(keys[0]) and self._meta("stamp") == _stamp(stats)
+
+    def _racy(self, st: os.stat_result) -> bool:
+        """Whether the file may still change unseen (see RACY_NS)."""
+        margin = COARSE_RACY_NS if st.st_ctime_ns % 1_000_000_000 == 0 else RACY_NS
+        return max(st.st_mtime_ns, st.st_ctime_ns) >= self._started - margin
 
     def _key(self, record_file: RecordFile) -> str:
         """The file's path inside the KB, with forward slashes: the same on every machine."""
@@ -678,10 +717,10 @@ class Index:
                batch: _Batch) -> bool:
         """Store one checked file's outcome (rows go to `batch`). True if anything changed."""
         key, dig, kind, record_text, findings_text, derived = outcome
-        size, mtime = (st.st_size, st.st_mtime_ns) if st and dig else (-1, -1)  # recheck
+        stored = _change_key(st) if st and dig and not self._racy(st) else _RECHECK
         if isinstance(derived, str):  # same content as before: only the stat changed
-            self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                            (size, mtime, key))
+            self.db.execute("UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, inode = ? "
+                            "WHERE path = ?", (*stored, key))
             return False
         if known:
             self._flush(batch)  # keep the order of deletes and inserts
@@ -691,7 +730,7 @@ class Index:
             self.db.execute("INSERT OR IGNORE INTO dirty_files VALUES (?)", (key,))
         file_row = self._next_row
         self._next_row += 1
-        batch.files.append((file_row, key, kind, size, mtime, dig, derived is not None,
+        batch.files.append((file_row, key, kind, *stored, dig, derived is not None,
                             record_text, findings_text))
         batch.size += 1
         if derived is not None:
@@ -709,8 +748,9 @@ class Index:
 
     def _flush(self, batch: _Batch) -> None:
         db = self.db
-        db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, digest, valid, "
-                       "record, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.files)
+        db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, ctime_ns, inode, "
+                       "digest, valid, record, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       batch.files)
         db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", batch.records)
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
@@ -756,15 +796,16 @@ class Index:
 
     def cached_snapshots(self, files: list[str]) -> tuple[Snapshots, Stale, list[str]]:
         """Archived snapshots' normalised texts kept in the index, for the files unchanged
-        since (same size and modification time; None for a file that is not there), the
+        since (same change key, as record files; None for a file that is not there), the
         (file, size, mtime) of the others, to be read again (`quotes.read_snapshots`), and
         the files that changed since the last run (those to read, and those now gone).
 
         Re-validating a large KB would otherwise read and normalise megabytes of unchanged
         snapshots on every run; a kept text is read from the index only when a quote needs it.
         """
-        kept = {file: (size, mtime) for file, size, mtime in self.db.execute(
-            "SELECT file, size, mtime_ns FROM archives")}
+        kept = {file: tuple(key) for file, *key in self.db.execute(
+            "SELECT file, size, mtime_ns, ctime_ns, inode FROM archives")}
+        self._snapshot_keys = {}
         texts = Snapshots(self.db)
         stale: Stale = []
         changed: list[str] = []
@@ -777,7 +818,8 @@ class Index:
                     self.db.execute("DELETE FROM archives WHERE file = ?", (file,))
                     changed.append(file)
                 continue
-            if kept.get(file) != (st.st_size, st.st_mtime_ns):
+            if kept.get(file) != _change_key(st):
+                self._snapshot_keys[file] = _RECHECK if self._racy(st) else _change_key(st)
                 stale.append((file, st.st_size, st.st_mtime_ns))
                 changed.append(file)
         return texts, stale, changed
@@ -785,8 +827,9 @@ class Index:
     def store_snapshots(self, read: list[tuple[str, int, int, str | None]]
                         ) -> dict[str, str | None]:
         """Keep the snapshots just read (see `cached_snapshots`); return file → text."""
-        self.db.executemany("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?)",
-                            [row for row in read if row[3] is not None])
+        self.db.executemany("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?, ?, ?)",
+                            [(file, *self._snapshot_keys[file], text)
+                             for file, _, _, text in read if text is not None])
         return {file: text for file, _, _, text in read}
 
     # -- cross-record findings kept between validations ------------------------------------

@@ -303,7 +303,10 @@ def test_a_bulk_load_rebuilds_every_index(kb_copy: Path,
 def test_queries_take_the_fast_path_again_after_a_touch(kb_copy: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A touched file sends one query down the full path (list, stat, digest); the stored
-    stamp is then renewed, so the next query only stats the files again."""
+    stamp is then renewed, so the next query only stats the files again. (The files were
+    just written: within the racy window they would be compared by content once more.)"""
+    monkeypatch.setattr("ketakb.index.RACY_NS", 0)
+    monkeypatch.setattr("ketakb.index.COARSE_RACY_NS", 0)
     walks: list[Path] = []
     real = loader.discover
 

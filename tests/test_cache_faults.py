@@ -4,6 +4,7 @@ a cached run answers exactly what a run without the cache answers."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -228,3 +229,82 @@ def test_a_busy_cache_is_not_waited_for_long(kb_copy: Path,
     assert _answer(kb_copy, True) == expected
     with sqlite3.connect(cache_path(kb_copy)) as connection:
         assert connection.execute("SELECT count(*) FROM files").fetchone() == (7,)
+
+
+def _settled(monkeypatch: pytest.MonkeyPatch, margin: int = 0) -> None:
+    """Files count as racy when their times are within `margin` ns of a run (0: settled
+    long ago, whenever they were written)."""
+    monkeypatch.setattr(index_module, "RACY_NS", margin)
+    monkeypatch.setattr(index_module, "COARSE_RACY_NS", margin)
+
+
+def _rewrite_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
+    """What `cp -p`, `rsync -t` or `tar x` do: other content, same size, the old mtime."""
+    assert len(old) == len(new)
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def test_an_edit_keeping_size_and_mtime_is_seen(kb_copy: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The change time (and inode) tell: validate and queries see the edit."""
+    _settled(monkeypatch)  # only the times tell
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    _queried(kb_copy, True)
+    path = kb_copy / "conditions" / "major-depressive-disorder.yaml"
+    _rewrite_keeping_size_and_mtime(path, "name: Major depressive disorder",
+                                    "name: Major depressive disordeR")
+    with KnowledgeBase.open(kb_copy) as kb:
+        assert kb.lookup("major-depressive-disorder").name == "Major depressive disordeR"
+    _rewrite_keeping_size_and_mtime(path, "id: major-depressive-disorder",
+                                    "id: major-depressive-disordeR")
+    assert _answer(kb_copy, True) == _answer(kb_copy, False)
+    assert "KB020" in {finding[3] for finding in _answer(kb_copy, True)[0]}  # an upper-case id
+
+
+def test_racy_files_are_compared_by_content_next_time(kb_copy: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files stored within RACY_NS of their own times could change again within one clock
+    tick, unseen: the next run reads them (without checking them again, as their content
+    is the same); once settled, they are not read at all."""
+    from ketakb import loader
+
+    reads: list[str] = []
+    real_read = loader.read_file
+    monkeypatch.setattr(loader, "read_file",
+                        lambda record_file: reads.append(record_file.kind) or real_read(
+                            record_file))
+    checks: list[str] = []
+    real_check = loader._check_bytes
+    monkeypatch.setattr(loader, "_check_bytes",
+                        lambda record_file, raw: checks.append(record_file.kind) or real_check(
+                            record_file, raw))
+    _settled(monkeypatch, 10**18)  # every file just written
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert len(reads) == len(checks) == 7
+    _settled(monkeypatch)
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert len(reads) == 14 and len(checks) == 7
+    validate_kb(kb_copy, sources_dir=ARCHIVES)
+    assert len(reads) == 14
+
+
+def test_a_snapshot_edit_keeping_size_and_mtime_is_seen(
+        kb_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Archived snapshots' texts are kept by the same change key as record files."""
+    _settled(monkeypatch)
+    archives = tmp_path / "archives"
+    archives.mkdir()
+    snapshot = archives / "clinic-post.txt"
+    snapshot.write_bytes((ARCHIVES / "clinic-post.txt").read_bytes())
+    assert validate_kb(kb_copy, sources_dir=archives).findings == []
+    assert validate_kb(kb_copy, sources_dir=archives).findings == []  # from the index
+    _rewrite_keeping_size_and_mtime(snapshot, "quickly", "quietly")
+    report = validate_kb(kb_copy, sources_dir=archives)
+    assert [(Path(f.file).name, f.code) for f in report.findings] == [
+        ("nmda-receptor.yaml", "KB038")]
