@@ -8,7 +8,7 @@ inode changed, re-checks only those whose digest changed, and rebuilds nothing e
 
 The change time is what makes this sound: a copy or restore that keeps the size and puts the
 old modification time back (`cp -p`, `rsync -t`, `tar x`) still sets it, and nothing can set
-it back. A file stored within RACY_NS of its own times could still change within the same
+it back. A file stored within RACY_NS of its change time could still change within the same
 timestamp tick, unseen: it is stored as "compare the content next time" (as git does with
 racily clean files), which costs a read, never a wrong answer.
 
@@ -122,9 +122,9 @@ _SCHEMA = frozenset(
     (match[1].lower(), match[2], statement)
     for statement in (part.strip() for part in re.sub(r"--[^\n]*\n", "", _DDL).split(";"))
     if (match := re.match(r"CREATE (?:VIRTUAL )?(TABLE|INDEX) (\w+)", statement)))
-#: A file whose modification or change time is this close to the refresh that stores it (or
-#: later) is compared by content next time: it may change again within the same tick of the
-#: file system's clock (a few milliseconds on Linux) without any of its times changing ...
+#: A file whose change time is this close to the refresh that stores it (or later) is
+#: compared by content next time: it may change again within the same tick of the file
+#: system's clock (a few milliseconds on Linux) without any of its times changing ...
 RACY_NS = 100_000_000
 #: ... and on a file system that keeps whole seconds (change times with no fraction; FAT
 #: keeps 2 s steps)
@@ -663,9 +663,11 @@ class Index:
         return bool(keys[0]) and self._meta("stamp") == _stamp(stats)
 
     def _racy(self, st: os.stat_result) -> bool:
-        """Whether the file may still change unseen (see RACY_NS)."""
+        """Whether the file may still change unseen (see RACY_NS). Only the change time
+        counts: every change sets it to the clock's time, while a modification time can be
+        set to anything, the future included."""
         margin = COARSE_RACY_NS if st.st_ctime_ns % 1_000_000_000 == 0 else RACY_NS
-        return max(st.st_mtime_ns, st.st_ctime_ns) >= self._started - margin
+        return st.st_ctime_ns >= self._started - margin
 
     def _key(self, record_file: RecordFile) -> str:
         """The file's path inside the KB, with forward slashes: the same on every machine."""

@@ -89,6 +89,26 @@ def test_a_crash_in_the_middle_of_a_refresh_leaves_nothing_behind(
     assert _queried(kb_copy, True) == _queried(kb_copy, False)
 
 
+def test_an_internal_error_in_one_file_is_not_kept(kb_copy: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checker bug on one file (KB099): once fixed, the next cached run and queries answer
+    what runs without the cache answer."""
+    from ketakb import loader
+
+    real = loader._check_bytes
+
+    def explode(record_file: loader.RecordFile, raw: bytes) -> loader.FileResult:
+        if record_file.path.stem == "ketamine":
+            raise RuntimeError("boom")
+        return real(record_file, raw)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "_check_bytes", explode)
+        assert "KB099" in {finding[3] for finding in _answer(kb_copy, True)[0]}
+    assert _answer(kb_copy, True) == _answer(kb_copy, False)
+    assert _queried(kb_copy, True) == _queried(kb_copy, False)
+
+
 def test_an_interrupted_bulk_load_keeps_the_indexes(
         kb_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C during a cold run, after the bulk load dropped the secondary indexes: the next
@@ -232,8 +252,8 @@ def test_a_busy_cache_is_not_waited_for_long(kb_copy: Path,
 
 
 def _settled(monkeypatch: pytest.MonkeyPatch, margin: int = 0) -> None:
-    """Files count as racy when their times are within `margin` ns of a run (0: settled
-    long ago, whenever they were written)."""
+    """Files count as racy when changed within `margin` ns of a run (0: settled long ago,
+    whenever they were written)."""
     monkeypatch.setattr(index_module, "RACY_NS", margin)
     monkeypatch.setattr(index_module, "COARSE_RACY_NS", margin)
 
@@ -269,7 +289,7 @@ def test_an_edit_keeping_size_and_mtime_is_seen(kb_copy: Path,
 
 def test_racy_files_are_compared_by_content_next_time(kb_copy: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files stored within RACY_NS of their own times could change again within one clock
+    """Files stored within RACY_NS of their change time could change again within one clock
     tick, unseen: the next run reads them (without checking them again, as their content
     is the same); once settled, they are not read at all."""
     from ketakb import loader
