@@ -527,13 +527,19 @@ class Index:
                 connection.close()
         raise sqlite3.DatabaseError(f"cannot initialise the cache at {path}")
 
+    def unlock(self) -> None:
+        """Let other runs use the cache while this one only reads (a query after its
+        refresh, for as long as a library user keeps it open): with the write-ahead log, each
+        read sees a whole refresh, and another run's refresh commits whole or not at all."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def close(self) -> None:
         """Close without committing: what a run that dies or is interrupted leaves half done
         is rolled back, never kept (a refresh and a validation commit when complete)."""
         self.db.close()
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
+        self.unlock()
 
     # -- refreshing ------------------------------------------------------------------------
 

@@ -234,12 +234,14 @@ def _recovering(method: Callable[Concatenate[KnowledgeBase, _P], _T]
 
 
 def _refreshed(index: Index) -> Index:
-    """The index brought up to date for a query (closed if that fails)."""
+    """The index brought up to date for queries, which only read from then on, so other runs
+    may use the cache meanwhile (closed if that fails)."""
     try:
         index.refresh(full=False)
     except BaseException:
         index.close()
         raise
+    index.unlock()
     return index
 
 

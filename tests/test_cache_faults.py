@@ -328,3 +328,17 @@ def test_a_snapshot_edit_keeping_size_and_mtime_is_seen(
     report = validate_kb(kb_copy, sources_dir=archives)
     assert [(Path(f.file).name, f.code) for f in report.findings] == [
         ("nmda-receptor.yaml", "KB038")]
+
+
+def test_an_open_knowledge_base_does_not_hold_the_cache(kb_copy: Path) -> None:
+    """A library user may keep a KnowledgeBase open for long: once it is brought up to date it
+    only reads, and other runs use the cache meanwhile (instead of waiting, then working in
+    memory); it still answers."""
+    with KnowledgeBase.open(kb_copy) as kb:
+        other = Index.open(kb_copy)
+        try:
+            assert other.persistent
+            other.refresh()
+        finally:
+            other.close()
+        assert kb.lookup("ketamine").name == "Ketamine"
