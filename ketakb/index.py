@@ -185,23 +185,28 @@ def load_json(text: str) -> Any:
 
 def _lock(path: Path) -> int | None:
     """Hold `<cache>.lock` exclusively (released when the descriptor is closed): one run at a
-    time reads and writes a cache file. None when another run keeps it longer than
-    LOCK_WAIT, or the platform has no `fcntl`: the caller then works in memory."""
+    time opens, refreshes and writes a cache file. None when another run keeps it longer
+    than LOCK_WAIT, or the platform has no `fcntl`: the caller then works in memory."""
     try:
         import fcntl
-    except ImportError:  # pragma: no cover - Windows: no cache rather than a shared one
+    except ImportError:  # Windows: no cache rather than one shared without a lock
         return None
     handle = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + LOCK_WAIT
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return handle
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                os.close(handle)
-                return None
-            time.sleep(0.02)
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.02)
+    except BaseException:  # a file system without locks, or Ctrl-C while waiting
+        os.close(handle)
+        raise
+    os.close(handle)
+    return None
 
 
 def placeholders(values: Sized) -> str:

@@ -342,3 +342,22 @@ def test_an_open_knowledge_base_does_not_hold_the_cache(kb_copy: Path) -> None:
         finally:
             other.close()
         assert kb.lookup("ketamine").name == "Ketamine"
+
+
+def test_a_file_system_without_locks_works_in_memory(kb_copy: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the lock cannot be taken at all (some network file systems), runs work in memory,
+    and leave no descriptor open behind them."""
+    import errno
+    import fcntl
+
+    def refuse(handle: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "no locks available")
+
+    expected = _answer(kb_copy, False)
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    descriptors = len(os.listdir("/dev/fd"))
+    assert _answer(kb_copy, True) == expected
+    assert _queried(kb_copy, True) == _queried(kb_copy, False)
+    assert len(os.listdir("/dev/fd")) == descriptors
+    assert not cache_path(kb_copy).exists()
