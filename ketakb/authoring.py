@@ -63,19 +63,18 @@ def check_new_id(ident: str) -> None:
 
 def taken_ids(root: Path) -> dict[str, str]:
     """Case-folded id → where it is used: every record file's stem and every claim id."""
-    from ketakb.index import Index
+    from ketakb.index import Index, using_index
 
-    used: dict[str, str] = {}
-    index = Index.open(root)
-    try:
+    def used_in(index: Index) -> dict[str, str]:
+        used: dict[str, str] = {}
         index.refresh()
         for record_file in index.files:
             used.setdefault(record_file.path.stem.casefold(), record_file.display)
         for claim_id, host in index.rows("SELECT id, host FROM claims"):
             used.setdefault(str(claim_id).casefold(), f"a claim in record '{host}'")
-    finally:
-        index.close()
-    return used
+        return used
+
+    return using_index(root, True, used_in)
 
 
 _HEADER = """\

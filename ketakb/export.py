@@ -70,8 +70,12 @@ class Dataset:
 def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
     """The KB's records, after a validation run without errors; else ExportError."""
     from ketakb.findings import ERROR
-    from ketakb.index import Index
+    from ketakb.index import Index, using_index
     from ketakb.validation import validate_kb
+
+    def records_of(index: Index) -> list[tuple[str, dict[str, Any]]]:
+        index.refresh()
+        return index.records()
 
     report = validate_kb(root, use_cache=use_cache)
     if report.errors:
@@ -79,12 +83,7 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
         raise ExportError(f"the KB has {report.errors} error(s) and {report.warnings} "
                           "warning(s); fix the errors (`ketakb validate`) before exporting",
                           errors)
-    index = Index.open(root, use_cache=use_cache)
-    try:
-        index.refresh()
-        records = index.records()
-    finally:
-        index.close()
+    records = using_index(root, use_cache, records_of)
     records.sort(key=lambda item: (KIND_ORDER.index(item[0]), item[1]["id"]))
     return Dataset(records)
 

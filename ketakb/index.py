@@ -1,13 +1,21 @@
 """The compiled index: one SQLite file per KB that serves both queries and re-validation.
 
-For each record file it keeps the file's size, modification time and content digest with the
-result of checking that file on its own (the record's values and its findings). From the valid
-records it derives the query tables (records, names, claims, evidence and a full-text index).
-A refresh re-reads only files whose size or modification time changed, re-checks only those
-whose digest changed, and rebuilds nothing else.
+For each record file it keeps the file's size, modification time, change time and inode
+number, and its content digest, with the result of checking that file on its own (the record's
+values and its findings). From the valid records it derives the query tables (records, names,
+claims, evidence and a full-text index). A refresh re-reads only files whose size, times or
+inode changed, re-checks only those whose digest changed, and rebuilds nothing else.
 
-The file lives in the user's cache directory (never inside the KB). A corrupt, foreign or
-outdated cache is detected and rebuilt; an unwritable one is replaced by an in-memory index.
+The change time is what makes this sound: a copy or restore that keeps the size and puts the
+old modification time back (`cp -p`, `rsync -t`, `tar x`) still sets it, and nothing can set
+it back. A file stored within RACY_NS of its change time could still change within the same
+timestamp tick, unseen: it is stored as "compare the content next time" (as git does with
+racily clean files), which costs a read, never a wrong answer.
+
+The file lives in the user's cache directory (never inside the KB). A refresh, and a
+validation's findings, are committed in one transaction each, so a run that dies leaves the
+last complete state. A corrupt, foreign or outdated cache, or one whose values cannot be read
+back, is rebuilt from scratch; an unwritable or busy one is replaced by an in-memory index.
 """
 
 from __future__ import annotations
@@ -18,12 +26,14 @@ import json
 import operator
 import os
 import posixpath
+import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sized
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ketakb import __version__
 from ketakb.files import printable_path
@@ -34,7 +44,7 @@ from ketakb.shapes import claim_json, record_json
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
     from ketakb.loader import RecordFile
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 CACHE_ENV = "KETAKB_CACHE_DIR"
 #: Above this many files a query trusts the folders' signature (files added, removed or
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
@@ -44,11 +54,11 @@ _DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, valid INTEGER NOT NULL, record TEXT,
-    findings TEXT NOT NULL
+    mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    digest TEXT NOT NULL, valid INTEGER NOT NULL, record TEXT, findings TEXT NOT NULL
 );
 -- what the change check reads, without reading the stored records and findings
-CREATE INDEX files_stat ON files (path, size, mtime_ns, digest);
+CREATE INDEX files_stat ON files (path, size, mtime_ns, ctime_ns, inode, digest);
 -- the few files with findings of their own, and the broken ones, without scanning them all
 CREATE INDEX files_with_findings ON files (path) WHERE findings <> '[]';
 CREATE INDEX files_broken ON files (path, kind) WHERE NOT valid;
@@ -86,9 +96,10 @@ CREATE TABLE figures (
     PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX figures_source ON figures (source);
--- the normalised text of each archived source snapshot, by the file's size and mtime
+-- the normalised text of each archived source snapshot, by the file's change key
 CREATE TABLE archives (
-    file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, text TEXT NOT NULL
+    file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, text TEXT NOT NULL
 );
 -- the cross-record findings of the last validation, placed, by file; and what changed since
 -- (files, the ids their old and new rows defined or referred to, their claims' subject and
@@ -106,6 +117,23 @@ CREATE TABLE search_rows (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL
 );
 """
+#: What the cache file's `sqlite_master` must hold, statement for statement (the full-text
+#: table's own tables come on top): a file that lacks a table, a column or an index is rebuilt.
+_SCHEMA = frozenset(
+    (match[1].lower(), match[2], statement)
+    for statement in (part.strip() for part in re.sub(r"--[^\n]*\n", "", _DDL).split(";"))
+    if (match := re.match(r"CREATE (?:VIRTUAL )?(TABLE|INDEX) (\w+)", statement)))
+#: A file whose change time is this close to the refresh that stores it (or later) is
+#: compared by content next time: it may change again within the same tick of the file
+#: system's clock (a few milliseconds on Linux) without any of its times changing ...
+RACY_NS = 100_000_000
+#: ... and on a file system that keeps whole seconds (change times with no fraction; FAT
+#: keeps 2 s steps)
+COARSE_RACY_NS = 2_000_000_000
+#: How long a run waits for another run to finish with the cache before it works without it
+#: (in memory), in seconds.
+LOCK_WAIT = 2.0
+
 #: Indexes that serve queries and the next refresh, not the cross-record checks: a
 #: throwaway index that only validates goes without them (0.4 s less at 100,000 records).
 _QUERY_INDEXES = frozenset({"files_stat", "records_kind", "records_path", "names_key",
@@ -143,6 +171,45 @@ def cache_path(root: Path) -> Path:
     return cache_dir() / f"index-{key}.sqlite"
 
 
+class DamagedCache(Exception):
+    """A value read back from the cache file is not what was stored: the run starts again on
+    a cache rebuilt from scratch."""
+
+
+def load_json(text: str) -> Any:
+    """A JSON column's value; damage in the file is a `DamagedCache`, not a crash."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as err:
+        raise DamagedCache(f"unreadable value in the cache: {err}") from None
+
+
+def _lock(path: Path) -> int | None:
+    """Hold `<cache>.lock` exclusively (released when the descriptor is closed): one run at a
+    time opens, refreshes and writes a cache file. None when another run keeps it longer
+    than LOCK_WAIT, or the platform has no `fcntl`: the caller then works in memory."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no cache rather than one shared without a lock
+        return None
+    handle = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + LOCK_WAIT
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.02)
+    except BaseException:  # a file system without locks, or Ctrl-C while waiting
+        os.close(handle)
+        raise
+    os.close(handle)
+    return None
+
+
 def placeholders(values: Sized) -> str:
     """SQL placeholders for a list of parameters: `?, ?, ?`."""
     return ", ".join("?" * len(values))
@@ -161,20 +228,36 @@ def _finding_rows(findings: list[Finding]) -> str:
 
 
 def _findings_from_rows(text: str, file: str) -> list[Finding]:
-    return [Finding(file, line, column, code, message, hint, tuple(loc))
-            for line, column, code, message, hint, loc in json.loads(text)]
+    try:
+        return [Finding(file, line, column, code, message, hint, tuple(loc))
+                for line, column, code, message, hint, loc in load_json(text)]
+    except (TypeError, ValueError) as err:  # valid JSON of another shape
+        raise DamagedCache(f"unreadable findings in the cache: {err}") from None
 
 
 _MTIME = operator.attrgetter("st_mtime_ns")
+_CTIME = operator.attrgetter("st_ctime_ns")
+_INODE = operator.attrgetter("st_ino")
 _SIZE = operator.attrgetter("st_size")
+#: What a file's change key is stored as when its content must be compared next time.
+_RECHECK = (-1, -1, -1, -1)
+
+
+def _change_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    """Size, modification time, change time, inode: equal keys, same content (see the module
+    docstring)."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def _stamp(stats: list[os.stat_result]) -> str:
-    """One hash of every file's modification time and size, in order: what the query path
-    compares to learn that no file changed (taken in C loops: it runs before every query)."""
-    return str(hash(tuple(chain.from_iterable(
-        zip(map(_MTIME, stats), map(_SIZE, stats), strict=True)))))
+    """One hash of every file's change key, in order: what the query path compares to learn
+    that no file changed (taken in C loops: it runs before every query)."""
+    return str(hash(tuple(chain.from_iterable(zip(
+        map(_MTIME, stats), map(_CTIME, stats), map(_INODE, stats), map(_SIZE, stats),
+        strict=True)))))
 
+
+_T = TypeVar("_T")
 
 #: Snapshot files to read again, with their size and modification time.
 Stale = list[tuple[str, int, int]]
@@ -333,6 +416,25 @@ class _Batch:
         self.__init__()  # type: ignore[misc]
 
 
+def using_index(root: Path, use_cache: bool, work: Callable[[Index], _T]) -> _T:
+    """`work` done on the KB's index, closed after. When the cache file cannot be read back
+    (damage shows only on reading), the work is done again on a cache rebuilt from scratch."""
+    index = Index.open(root, use_cache=use_cache)
+    persistent = index.persistent
+    try:
+        return work(index)
+    except (DamagedCache, sqlite3.DatabaseError):
+        if not persistent:  # no cache file to blame
+            raise
+    finally:
+        index.close()
+    index = Index.open(root, fresh=True)
+    try:
+        return work(index)
+    finally:
+        index.close()
+
+
 class Snapshots(dict[str, "str | None"]):
     """Snapshot file → normalised text (None: not there); a text kept in the index is read
     from it on first use."""
@@ -350,10 +452,12 @@ class Snapshots(dict[str, "str | None"]):
 class Index:
     """An open compiled index of one KB folder."""
 
-    def __init__(self, root: Path, connection: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(self, root: Path, connection: sqlite3.Connection, path: Path | None,
+                 lock: int | None = None) -> None:
         self.root = root
         self.db = connection
         self.path = path  # the cache file; None for an in-memory index
+        self._lock = lock  # the cache's lock file, held until `close`
         self.stray: list[Finding] = []
         self.files: list[RecordFile] = []
         self._by_key: dict[str, RecordFile] = {}
@@ -362,6 +466,9 @@ class Index:
         self._tracking = False  # whether changes are noted for the stored cross findings
         self._cross_settings = ""
         self._cross_scoped = False
+        self._started = 0  # when the last refresh began
+        #: change keys of the snapshots to read again, stored with their texts
+        self._snapshot_keys: dict[str, tuple[int, int, int, int]] = {}
 
     @property
     def persistent(self) -> bool:
@@ -370,16 +477,21 @@ class Index:
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: Path, *, use_cache: bool = True) -> Index:
-        """Open (or create) the KB's cache; fall back to memory when it cannot be used."""
+    def open(cls, root: Path, *, use_cache: bool = True, fresh: bool = False) -> Index:
+        """Open (or create) the KB's cache; fall back to memory when it cannot be used, or
+        another run keeps it busy. `fresh`: rebuild the cache from scratch."""
         if use_cache:
             path = cache_path(root)
+            lock = None
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                connection = cls._connect(path, root)
-                return cls(root, connection, path)
+                lock = _lock(path)
+                if lock is not None:
+                    return cls(root, cls._connect(path, root, fresh), path, lock)
             except (OSError, sqlite3.Error):
                 pass
+            if lock is not None:
+                os.close(lock)
         connection = sqlite3.connect(":memory:")
         connection.executescript(_DDL)
         cls._stamp(connection, root)
@@ -393,14 +505,17 @@ class Index:
         connection.commit()
 
     @classmethod
-    def _connect(cls, path: Path, root: Path) -> sqlite3.Connection:
-        """A usable cache connection: a cache that is corrupt, foreign or old is rebuilt."""
+    def _connect(cls, path: Path, root: Path, fresh: bool) -> sqlite3.Connection:
+        """A usable cache connection: a cache that is corrupt, foreign or old is rebuilt (the
+        caller holds the lock, so no other run has the file open)."""
         for attempt in range(2):
             connection = sqlite3.connect(path, timeout=10)
             try:
                 meta = dict(connection.execute("SELECT key, value FROM meta"))
-                if (meta.get("schema"), meta.get("version"), meta.get("checker")) == (
-                        SCHEMA_VERSION, __version__, checker_fingerprint()):
+                ours = (meta.get("schema"), meta.get("version"), meta.get("checker")) == (
+                    SCHEMA_VERSION, __version__, checker_fingerprint())
+                if not fresh and ours and set(connection.execute(
+                        "SELECT type, name, sql FROM sqlite_master")) >= _SCHEMA:
                     # a write-ahead log: no fsync per commit, and readers never block writers
                     connection.execute("PRAGMA journal_mode = WAL")
                     connection.execute("PRAGMA synchronous = NORMAL")
@@ -408,6 +523,7 @@ class Index:
             except sqlite3.DatabaseError:
                 pass
             connection.close()
+            fresh = False
             if attempt == 0:
                 for suffix in ("", "-journal", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -417,9 +533,19 @@ class Index:
                 connection.close()
         raise sqlite3.DatabaseError(f"cannot initialise the cache at {path}")
 
+    def unlock(self) -> None:
+        """Let other runs use the cache while this one only reads (a query after its
+        refresh, for as long as a library user keeps it open): with the write-ahead log, each
+        read sees a whole refresh, and another run's refresh commits whole or not at all."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def close(self) -> None:
-        self.db.commit()
+        """Close without committing: what a run that dies or is interrupted leaves half done
+        is rolled back, never kept (a refresh and a validation commit when complete)."""
         self.db.close()
+        self.unlock()
 
     # -- refreshing ------------------------------------------------------------------------
 
@@ -450,13 +576,26 @@ class Index:
         if not full and self._meta("signature") == signature and (
                 int(self._meta("files") or 0) > FULL_STAT_LIMIT or self._unchanged()):
             return
+        try:
+            self._refresh(signature, debug, progress, workers, queried)
+        except BaseException:  # a crash or Ctrl-C: the index stays as the last refresh left it
+            self.db.rollback()
+            raise
+        self.db.commit()
+
+    def _refresh(self, signature: str, debug: bool, progress: Callable[[int, int], None] | None,
+                 workers: int | None, queried: bool) -> None:
+        """The refresh, in one transaction: the rows, the indexes and the stamps that say the
+        index matches the files are committed together or not at all."""
         from ketakb.loader import discover
 
         self._tracking = self._meta("cross") is not None
         files, self.stray = discover(self.root)
         self.files = files
+        self._started = time.time_ns()  # before any file is looked at (see `_racy`)
+        racy = False
         known = {row[0]: row[1:] for row in self.db.execute(
-            "SELECT path, size, mtime_ns, digest FROM files")}
+            "SELECT path, size, mtime_ns, ctime_ns, inode, digest FROM files")}
         wanted = self._by_key = {self._key(f): f for f in files}
         jobs: list[_Job] = []
         stats: dict[str, os.stat_result | None] = {}
@@ -470,11 +609,12 @@ class Index:
             else:
                 present.append(st)
             old = known.get(key)
-            if st is not None and old is not None and (st.st_size, st.st_mtime_ns) == old[:2]:
+            if st is not None and old is not None and _change_key(st) == old[:4]:
                 continue
+            racy |= st is not None and self._racy(st)
             stats[key] = st
             jobs.append((key, record_file.location, record_file.kind, record_file.display,
-                         old[2] if old else None, debug, queried))
+                         old[4] if old else None, debug, queried))
         removed = known.keys() - wanted.keys()
         if self._tracking and (len(jobs) + len(removed)) * SCOPE_SHARE > len(wanted):
             self._drop_cross()  # the next validation checks everything: noting costs more
@@ -487,7 +627,7 @@ class Index:
         self._next_row = self.db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM files"
                                          ).fetchone()[0]
         # filling an empty index: its indexes are built once at the end, which is far cheaper
-        # than updating them row by row; all in one transaction, so an interrupted load
+        # than updating them row by row; in the refresh's transaction, so an interrupted load
         # leaves the indexes as they were
         rebuild = self._drop_indexes(queried) if not known and len(jobs) >= PARALLEL_MIN else []
         batch = _Batch()
@@ -506,11 +646,11 @@ class Index:
             self.db.execute(statement)
         meta = {"signature": signature, "files": str(len(wanted)),
                 "paths": "\n".join(wanted) if len(wanted) <= FULL_STAT_LIMIT else "",
-                # a file that cannot be stat-ed leaves no stamp: queries look at everything
-                "stamp": _stamp(present) if len(present) == len(wanted) else ""}
+                # a file that cannot be stat-ed, or a racy one, leaves no stamp: queries look
+                # at every file (and compare the racy ones' content)
+                "stamp": _stamp(present) if len(present) == len(wanted) and not racy else ""}
         if changed or any(self._meta(key) != value for key, value in meta.items()):
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-        self.db.commit()
 
     def _drop_indexes(self, queried: bool) -> list[str]:
         """Drop the secondary indexes inside a new transaction; return how to recreate them
@@ -533,6 +673,13 @@ class Index:
         except OSError:
             return False
         return bool(keys[0]) and self._meta("stamp") == _stamp(stats)
+
+    def _racy(self, st: os.stat_result) -> bool:
+        """Whether the file may still change unseen (see RACY_NS). Only the change time
+        counts: every change sets it to the clock's time, while a modification time can be
+        set to anything, the future included."""
+        margin = COARSE_RACY_NS if st.st_ctime_ns % 1_000_000_000 == 0 else RACY_NS
+        return st.st_ctime_ns >= self._started - margin
 
     def _key(self, record_file: RecordFile) -> str:
         """The file's path inside the KB, with forward slashes: the same on every machine."""
@@ -584,10 +731,10 @@ class Index:
                batch: _Batch) -> bool:
         """Store one checked file's outcome (rows go to `batch`). True if anything changed."""
         key, dig, kind, record_text, findings_text, derived = outcome
-        size, mtime = (st.st_size, st.st_mtime_ns) if st and dig else (-1, -1)  # recheck
+        stored = _change_key(st) if st and dig and not self._racy(st) else _RECHECK
         if isinstance(derived, str):  # same content as before: only the stat changed
-            self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                            (size, mtime, key))
+            self.db.execute("UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, inode = ? "
+                            "WHERE path = ?", (*stored, key))
             return False
         if known:
             self._flush(batch)  # keep the order of deletes and inserts
@@ -597,7 +744,7 @@ class Index:
             self.db.execute("INSERT OR IGNORE INTO dirty_files VALUES (?)", (key,))
         file_row = self._next_row
         self._next_row += 1
-        batch.files.append((file_row, key, kind, size, mtime, dig, derived is not None,
+        batch.files.append((file_row, key, kind, *stored, dig, derived is not None,
                             record_text, findings_text))
         batch.size += 1
         if derived is not None:
@@ -615,8 +762,9 @@ class Index:
 
     def _flush(self, batch: _Batch) -> None:
         db = self.db
-        db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, digest, valid, "
-                       "record, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.files)
+        db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, ctime_ns, inode, "
+                       "digest, valid, record, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       batch.files)
         db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", batch.records)
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
@@ -646,7 +794,7 @@ class Index:
 
     def records(self) -> list[tuple[str, dict[str, Any]]]:
         """(kind, record) of every valid record, in file order, as the models accepted it."""
-        return [(kind, json.loads(text)) for kind, text in self.db.execute(
+        return [(kind, load_json(text)) for kind, text in self.db.execute(
             "SELECT kind, record FROM files WHERE valid ORDER BY path")]
 
     def reader(self) -> sqlite3.Connection | None:
@@ -662,15 +810,16 @@ class Index:
 
     def cached_snapshots(self, files: list[str]) -> tuple[Snapshots, Stale, list[str]]:
         """Archived snapshots' normalised texts kept in the index, for the files unchanged
-        since (same size and modification time; None for a file that is not there), the
+        since (same change key, as record files; None for a file that is not there), the
         (file, size, mtime) of the others, to be read again (`quotes.read_snapshots`), and
         the files that changed since the last run (those to read, and those now gone).
 
         Re-validating a large KB would otherwise read and normalise megabytes of unchanged
         snapshots on every run; a kept text is read from the index only when a quote needs it.
         """
-        kept = {file: (size, mtime) for file, size, mtime in self.db.execute(
-            "SELECT file, size, mtime_ns FROM archives")}
+        kept = {file: tuple(key) for file, *key in self.db.execute(
+            "SELECT file, size, mtime_ns, ctime_ns, inode FROM archives")}
+        self._snapshot_keys = {}
         texts = Snapshots(self.db)
         stale: Stale = []
         changed: list[str] = []
@@ -683,7 +832,8 @@ class Index:
                     self.db.execute("DELETE FROM archives WHERE file = ?", (file,))
                     changed.append(file)
                 continue
-            if kept.get(file) != (st.st_size, st.st_mtime_ns):
+            if kept.get(file) != _change_key(st):
+                self._snapshot_keys[file] = _RECHECK if self._racy(st) else _change_key(st)
                 stale.append((file, st.st_size, st.st_mtime_ns))
                 changed.append(file)
         return texts, stale, changed
@@ -691,8 +841,9 @@ class Index:
     def store_snapshots(self, read: list[tuple[str, int, int, str | None]]
                         ) -> dict[str, str | None]:
         """Keep the snapshots just read (see `cached_snapshots`); return file → text."""
-        self.db.executemany("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?)",
-                            [row for row in read if row[3] is not None])
+        self.db.executemany("INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?, ?, ?)",
+                            [(file, *self._snapshot_keys[file], text)
+                             for file, _, _, text in read if text is not None])
         return {file: text for file, _, _, text in read}
 
     # -- cross-record findings kept between validations ------------------------------------
@@ -781,6 +932,7 @@ class Index:
         self._drop_cross()
         db.execute("INSERT INTO meta VALUES ('cross', ?)", (self._cross_settings,))
         self._cross_scoped = False
+        db.commit()  # with the snapshots stored during the checks
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         return self.db.execute(sql, params)

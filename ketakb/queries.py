@@ -23,18 +23,19 @@ engaged, and what a class of drugs does, its members do.
 from __future__ import annotations
 
 import difflib
-import json
+import functools
 import re
+import sqlite3
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ketakb import vocab
 from ketakb.files import open_regular
-from ketakb.index import Index, placeholders
+from ketakb.index import DamagedCache, Index, load_json, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -53,6 +54,7 @@ _FIRST_COPY = ("NOT EXISTS (SELECT 1 FROM claims AS other WHERE other.id = claim
                "AND (other.path, other.rowid) < (claims.path, claims.rowid))")
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LOOSE = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -193,17 +195,55 @@ def _walk(steps: _Steps, start: str, goal: str, max_depth: int) -> Iterator[list
         yield from visit(start, [], {start})
 
 
+def _decoded(text: str) -> dict[str, Any]:
+    """A record's or claim's JSON column: an object with an id, else the cache is damaged."""
+    item = load_json(text)
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        raise DamagedCache("a record or claim in the cache is not an object with an id")
+    return item
+
+
 def _first_by_id(rows: Iterable[tuple[str]]) -> list[dict[str, Any]]:
     """The decoded JSON rows, keeping the first of any repeated id (a duplicate id is a
     validation error; queries still answer, from the file that sorts first)."""
     seen: set[str] = set()
     found = []
     for (text,) in rows:
-        item = json.loads(text)
+        item = _decoded(text)
         if item["id"] not in seen:
             seen.add(item["id"])
             found.append(item)
     return found
+
+
+def _recovering(method: Callable[Concatenate[KnowledgeBase, _P], _T]
+                ) -> Callable[Concatenate[KnowledgeBase, _P], _T]:
+    """A query that, when the cache file cannot be read back, answers again from a cache
+    rebuilt from scratch (as `validate_kb` does) instead of failing or trusting the file."""
+
+    @functools.wraps(method)
+    def answer(self: KnowledgeBase, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except (DamagedCache, sqlite3.DatabaseError):
+            if not self.index.persistent:
+                raise
+            self._rebuild()
+            return method(self, *args, **kwargs)
+
+    return answer
+
+
+def _refreshed(index: Index) -> Index:
+    """The index brought up to date for queries, which only read from then on, so other runs
+    may use the cache meanwhile (closed if that fails)."""
+    try:
+        index.refresh(full=False)
+    except BaseException:
+        index.close()
+        raise
+    index.unlock()
+    return index
 
 
 class KnowledgeBase:
@@ -216,13 +256,19 @@ class KnowledgeBase:
     @classmethod
     def open(cls, root: Path, *, use_cache: bool = True) -> KnowledgeBase:
         """Open the KB's index and bring it up to date (changed files only)."""
-        index = Index.open(root, use_cache=use_cache)
         try:
-            index.refresh(full=False)
-        except BaseException:
-            index.close()
-            raise
-        return cls(index)
+            return cls(_refreshed(Index.open(root, use_cache=use_cache)))
+        except (DamagedCache, sqlite3.DatabaseError):
+            if not use_cache:
+                raise
+        return cls(_refreshed(Index.open(root, fresh=True)))
+
+    def _rebuild(self) -> None:
+        """Replace a damaged cache by one rebuilt from scratch."""
+        root = self.index.root
+        self.index.close()
+        self.index = _refreshed(Index.open(root, fresh=True))
+        self._source_types = None
 
     def close(self) -> None:
         self.index.close()
@@ -239,12 +285,14 @@ class KnowledgeBase:
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return list(self.index.rows(sql, params))
 
+    @_recovering
     def record(self, ident: str) -> dict[str, Any] | None:
         """The record with this exact id (YAML fields plus "kind", without claims)."""
         rows = self._rows("SELECT json FROM records WHERE id = ? ORDER BY path LIMIT 1",
                           (ident,))
-        return json.loads(rows[0][0]) if rows else None
+        return _decoded(rows[0][0]) if rows else None
 
+    @_recovering
     def records(self, kind: str | None = None) -> list[dict[str, Any]]:
         """Every record (or every record of one kind), by kind then id."""
         if kind is None:
@@ -265,6 +313,7 @@ class KnowledgeBase:
                 found[ident] = Match(ident, row[0][0], row[0][1])
         return list(found.values())
 
+    @_recovering
     def resolve(self, query: str) -> list[Match]:
         """Records whose id, name or synonym is `query`, ignoring case (then also ignoring
         spaces, hyphens and punctuation). An exact id wins outright."""
@@ -279,6 +328,7 @@ class KnowledgeBase:
                           if _loose(key) == loose})
         return self._matches(ids)
 
+    @_recovering
     def suggest(self, query: str, limit: int = 5) -> list[Match]:
         """Records whose names are close to `query`: for "did you mean …"."""
         keys: dict[str, list[str]] = defaultdict(list)
@@ -290,12 +340,14 @@ class KnowledgeBase:
             close += sorted(k for k in keys if folded in k and k not in close)
         return self._matches(ident for key in close for ident in keys[key])[:limit]
 
+    @_recovering
     def names(self, ids: Iterable[str]) -> dict[str, str]:
         """Id → display name (the id itself for an id that names no record)."""
         wanted = list(dict.fromkeys(ids))
         found = {m.id: m.name for m in self._matches(wanted)}
         return {ident: found.get(ident, ident) for ident in wanted}
 
+    @_recovering
     def lookup(self, query: str) -> Match:
         """The one record `query` names; raises `NotFound` (with suggestions) otherwise."""
         matches = self.resolve(query)
@@ -309,14 +361,17 @@ class KnowledgeBase:
         return _first_by_id(self._rows(f"SELECT json FROM claims {where} ORDER BY id, path",
                                        params))
 
+    @_recovering
     def claim(self, ident: str) -> dict[str, Any] | None:
         found = self._claims("WHERE id = ?", (ident,))
         return found[0] if found else None
 
+    @_recovering
     def involving(self, ident: str) -> list[dict[str, Any]]:
         """Every claim whose subject or object is the record, wherever it is stored."""
         return self._claims("WHERE subject = ? OR object = ? OR host = ?", (ident,) * 3)
 
+    @_recovering
     def show(self, ident: str) -> dict[str, Any] | None:
         """The record plus "claims": every claim that involves it."""
         record = self.record(ident)
@@ -324,6 +379,7 @@ class KnowledgeBase:
             return None
         return {**record, "claims": self.involving(ident)}
 
+    @_recovering
     def source_types(self) -> dict[str, str]:
         """Source id → source type."""
         if self._source_types is None:
@@ -337,6 +393,7 @@ class KnowledgeBase:
                    and types.get(e["source"]) in vocab.PEER_REVIEWED_TYPES
                    for e in claim["evidence"])
 
+    @_recovering
     def claims(self, *, about: str | None = None, source: str | None = None,
                status: str | None = None, predicate: str | None = None,
                peer_reviewed: bool = False) -> list[dict[str, Any]]:
@@ -364,6 +421,7 @@ class KnowledgeBase:
 
     # -- search ----------------------------------------------------------------------------
 
+    @_recovering
     def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
         """Full-text search over names, synonyms, summaries, statements and quotes, ranked by
         weighted BM25: [{"id", "kind", "name", "score", "matched": [{"field", "text"}]}].
@@ -434,6 +492,7 @@ class KnowledgeBase:
             return claims
         return [c for c in claims if c["status"] not in vocab.WITHDRAWN_STATUSES]
 
+    @_recovering
     def explain(self, target: str, from_: str = "ketamine", *, include_withdrawn: bool = False,
                 max_depth: int = DEFAULT_DEPTH,
                 through: Iterable[str] = ()) -> dict[str, Any]:
@@ -504,6 +563,7 @@ class KnowledgeBase:
                 (*chunk, *chunk, *withdrawn))]
         return found
 
+    @_recovering
     def conflicts(self) -> dict[str, Any]:
         """Where sources disagree.
 
@@ -537,6 +597,7 @@ class KnowledgeBase:
 
     # -- sources ---------------------------------------------------------------------------
 
+    @_recovering
     def sources(self, ident: str | None = None) -> list[dict[str, Any]]:
         """Every source; or the source `ident`; or the sources the claims involving the
         record `ident` cite (as evidence or for a figure). Sorted by id."""
@@ -554,6 +615,7 @@ class KnowledgeBase:
         return [s for s in (self.record(i) for i in sorted(cited))
                 if s is not None and s["kind"] == "source"]
 
+    @_recovering
     def cited_by(self, source: str) -> list[str]:
         """Ids of the claims citing a source as evidence."""
         return [row[0] for row in self._rows(
@@ -561,6 +623,7 @@ class KnowledgeBase:
 
     # -- graph -----------------------------------------------------------------------------
 
+    @_recovering
     def graph(self, focus: str | None = None, depth: int | None = None, *,
               to: str | None = None, from_: str = "ketamine", through: Iterable[str] = (),
               include_withdrawn: bool = True) -> dict[str, Any]:
@@ -614,6 +677,7 @@ class KnowledgeBase:
 
     # -- statistics ------------------------------------------------------------------------
 
+    @_recovering
     def stats(self, sources_dir: Path | None = None) -> dict[str, Any]:
         """Counts: {"records": {kind: n}, "claims": {"total", "by_status", "peer_reviewed",
         "peer_reviewed_share"}, "sources": {type: n}, "quotes": {"total", "archived",

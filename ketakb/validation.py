@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ketakb.checks import check_all
 from ketakb.findings import ERROR, WARNING, Finding
-from ketakb.index import Index
+from ketakb.index import Index, using_index
 from ketakb.parse import locate, parse_yaml
 
 Progress = Callable[[int, int], None]
@@ -65,19 +65,22 @@ def validate_kb(root: Path, *, sources_dir: Path | None = None, use_cache: bool 
     come from the compiled index. The cross-record checks run again over the index, for the
     files a change can affect; the index keeps the other files' findings, placed.
     """
-    index = Index.open(root, use_cache=use_cache)
-    try:
-        # a throwaway (in-memory) index only validates: it needs no query tables
-        index.refresh(debug=debug, progress=progress, queried=index.persistent)
-        found = check_all(index, sources_dir)
-        kept = index.kept_cross()
-        affected = {finding.file for finding in found}
-        found = place_findings(found, {f.display: f.location for f in index.files
-                                       if f.display in affected})
-        index.store_cross(found)
-        findings = index.file_findings() + found + kept
-        records, claims = (next(index.rows(f"SELECT count(*) FROM {table}"))[0]
-                           for table in ("records", "claims"))
-    finally:
-        index.close()
+    return using_index(root, use_cache,
+                       lambda index: _validate(index, sources_dir, debug, progress))
+
+
+def _validate(index: Index, sources_dir: Path | None, debug: bool,
+              progress: Progress | None) -> Report:
+    """One validation on an open index."""
+    # a throwaway (in-memory) index only validates: it needs no query tables
+    index.refresh(debug=debug, progress=progress, queried=index.persistent)
+    found = check_all(index, sources_dir)
+    kept = index.kept_cross()
+    affected = {finding.file for finding in found}
+    found = place_findings(found, {f.display: f.location for f in index.files
+                                   if f.display in affected})
+    index.store_cross(found)
+    findings = index.file_findings() + found + kept
+    records, claims = (next(index.rows(f"SELECT count(*) FROM {table}"))[0]
+                       for table in ("records", "claims"))
     return Report(sorted(findings), len(index.files), records, claims)
