@@ -42,7 +42,12 @@ KIND_ORDER = ("agent", "receptor", "pathway", "effect", "condition", "source")
 #: Search weights per indexed field: a hit in a name counts more than one in a quote.
 FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
 DEFAULT_DEPTH = 6
+#: Most chains `explain` returns (the first by length, then by claim ids): a dense graph has
+#: more chains than anyone can read.
 MAX_PATHS = 1000
+#: Most steps the chain search tries before it stops, about a second: a dense graph can hold
+#: more partial chains than can be walked, most of them dead ends.
+MAX_WORK = 1_000_000
 #: Most values one `IN (…)` list is given (old SQLite builds allow 999 parameters a query,
 #: and a query may hold two such lists).
 _CHUNK = 400
@@ -134,9 +139,9 @@ class _Steps:
                 self.reaching[step.end].append(step)
 
     def sort(self) -> None:
-        """The steps from each record in the order chains try them."""
+        """The steps from each record by id, the order the chains are listed in."""
         for options in self.leaving.values():
-            options.sort(key=lambda s: (s.end, s.predicate, s.id))
+            options.sort(key=lambda s: s.id)
 
 
 class _Search:
@@ -161,35 +166,82 @@ class _Search:
         self.frontier = newest
 
 
-def _walk(steps: _Steps, start: str, goal: str, max_depth: int) -> Iterator[list[_Step]]:
-    """The chains in depth-first order, trying the steps from each record by end, predicate
-    and id, and stopping after MAX_PATHS. A step whose end is already on the chain, or too
-    far from `goal` to arrive within `max_depth`, is skipped: it leads to no chain."""
-    to_goal = _Search(goal, forwards=False)
-    for _ in range(max_depth):
-        to_goal.widen(steps)
-    distance = to_goal.reached
-    count = 0
+class _Stop(Exception):
+    """The chain search has found more chains than it returns, or spent its work."""
 
-    def visit(node: str, path: list[_Step], seen: set[str]) -> Iterator[list[_Step]]:
-        nonlocal count
-        if count >= MAX_PATHS:
-            return
-        if node == goal:
-            count += 1
-            yield list(path)
-            return
+
+def _chains(steps: _Steps, start: str, goal: str, max_depth: int,
+            through: Iterable[str]) -> tuple[list[list[_Step]], bool]:
+    """The first MAX_PATHS chains from `start` to `goal` of at most `max_depth` steps that pass
+    through every record of `through`, by length and then claim ids, and whether there were
+    more (or the search spent MAX_WORK steps first and stopped).
+
+    Iterative deepening: one depth-first search for each length, trying the steps from each
+    record by id, finds the chains of that length in order, so that a search cut short still
+    returns the first chains of the full answer. A step is tried only if, from its end, the
+    goal and every required record not yet passed are close enough to arrive within the
+    length (distances over all steps, as breadth-first searches backwards from each): the
+    required records guide the search instead of filtering its results, so a cap can shorten
+    the answer but never miss the chains through them.
+    """
+    if start == goal:
+        return [], False
+    to_goal = _distances(steps, goal, max_depth)
+    required = frozenset(through) - {start, goal}
+    to_required = {record: _distances(steps, record, max_depth) for record in required}
+    far = max_depth + 1
+
+    def steps_needed(record: str, missing: frozenset[str]) -> int:
+        """Fewest steps from `record` to the goal through every `missing` record (a bound:
+        the records on the chain so far are not avoided)."""
+        need = to_goal.get(record, far)
+        for other in missing:
+            need = max(need, to_required[other].get(record, far) + to_goal.get(other, far))
+        return need
+
+    found: list[list[_Step]] = []
+    work = 0
+
+    def visit(node: str, path: list[_Step], seen: set[str], missing: frozenset[str],
+              length: int) -> None:
+        nonlocal work
+        left = length - len(path) - 1  # steps still to take after the next one
         for step in steps.leaving.get(node, ()):
-            if step.end in seen or distance.get(step.end, max_depth) >= max_depth - len(path):
+            work += 1
+            if work > MAX_WORK:
+                raise _Stop
+            end = step.end
+            if end in seen:
+                continue
+            if end == goal:
+                if left == 0 and not missing:
+                    found.append([*path, step])
+                    if len(found) > MAX_PATHS:
+                        raise _Stop
+                continue
+            still = missing - {end}
+            if steps_needed(end, still) > left:
                 continue
             path.append(step)
-            seen.add(step.end)
-            yield from visit(step.end, path, seen)
-            seen.discard(step.end)
+            seen.add(end)
+            visit(end, path, seen, still, length)
+            seen.discard(end)
             path.pop()
 
-    if start != goal:
-        yield from visit(start, [], {start})
+    try:
+        for length in range(steps_needed(start, required), max_depth + 1):
+            visit(start, [], {start}, required, length)
+    except _Stop:
+        return found[:MAX_PATHS], True
+    return found, False
+
+
+def _distances(steps: _Steps, record: str, max_depth: int) -> dict[str, int]:
+    """Record → fewest steps from it to `record`, for those within `max_depth`."""
+    search = _Search(record, forwards=False)
+    for _ in range(max_depth):
+        search.widen(steps)
+    return search.reached
 
 
 def _first_by_id(rows: Iterable[tuple[str]]) -> list[dict[str, Any]]:
@@ -436,25 +488,21 @@ class KnowledgeBase:
     def explain(self, target: str, from_: str = "ketamine", *, include_withdrawn: bool = False,
                 max_depth: int = DEFAULT_DEPTH,
                 through: Iterable[str] = ()) -> dict[str, Any]:
-        """Every chain of claims from `from_` to `target` (ids): {"target", "from", "paths"}.
+        """The chains of claims from `from_` to `target` (ids): {"target", "from", "paths",
+        "truncated"}.
 
         A path is a list of claims, each a step (see `step_ends` for the direction of
         chemical predicates); no record appears twice in a path, a path has at most
         `max_depth` steps and passes through every record in `through`, and paths are
         sorted by length, then by their claim ids. Refuted and outdated claims are left out
-        unless `include_withdrawn`.
+        unless `include_withdrawn`. At most MAX_PATHS paths, the first in that order; when
+        there are more, or the search stopped after MAX_WORK steps, "truncated" is true.
         """
         steps = self._steps_between(from_, target, max_depth, include_withdrawn)
-        chains = list(_walk(steps, from_, target, max_depth))
-        required = set(through)
-        if required:
-            chains = [c for c in chains
-                      if required <= {end for s in c for end in (s.subject, s.object)}]
-        chains.sort(key=lambda c: (len(c), [s.id for s in c]))
-        chains = chains[:MAX_PATHS]
+        chains, truncated = _chains(steps, from_, target, max_depth, through)
         claims = self._claims_by_id({s.id for c in chains for s in c})
         return {"target": target, "from": from_,
-                "paths": [[claims[s.id] for s in c] for c in chains]}
+                "paths": [[claims[s.id] for s in c] for c in chains], "truncated": truncated}
 
     def _claims_by_id(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Id → claim, decoded only for these ids (the copy of a repeated id `_claims` keeps)."""
@@ -564,19 +612,21 @@ class KnowledgeBase:
               to: str | None = None, from_: str = "ketamine", through: Iterable[str] = (),
               include_withdrawn: bool = True) -> dict[str, Any]:
         """The claim graph between records: {"nodes": [{"id", "kind", "name"}], "edges":
-        [{"id", "subject", "predicate", "object", "status"}]}.
+        [{"id", "subject", "predicate", "object", "status"}], "truncated"}.
 
         With `focus`, only records within `depth` claims of it, either direction (default
         2); with `to`, only the claims on the mechanism chains of at most `depth` steps
         (default 6) from `from_` to `to` through every record of `through`, as `explain`
-        finds them. Refuted and outdated
+        finds them ("truncated" as `explain`'s; otherwise always false). Refuted and outdated
         claims are edges too unless `include_withdrawn` is false.
         """
+        truncated = False
         if to is not None:
-            paths = self.explain(to, from_, include_withdrawn=include_withdrawn,
-                                 max_depth=depth or DEFAULT_DEPTH, through=through)["paths"]
-            on_paths = {c["id"]: c for path in paths for c in path}
+            chains = self.explain(to, from_, include_withdrawn=include_withdrawn,
+                                  max_depth=depth or DEFAULT_DEPTH, through=through)
+            on_paths = {c["id"]: c for path in chains["paths"] for c in path}
             claims = sorted(on_paths.values(), key=lambda c: c["id"])
+            truncated = chains["truncated"]
         else:
             claims = self._all_claims(include_withdrawn)
             claims = [c for c in claims if c["subject"] != c["object"]]
@@ -592,7 +642,7 @@ class KnowledgeBase:
         edges = [{"id": c["id"], "subject": c["subject"], "predicate": c["predicate"],
                   "object": c["object"], "status": c["status"]}
                  for c in claims if c["subject"] in known and c["object"] in known]
-        return {"nodes": nodes, "edges": edges}
+        return {"nodes": nodes, "edges": edges, "truncated": truncated}
 
     @staticmethod
     def _near(claims: list[dict[str, Any]], focus: str, depth: int) -> set[str]:

@@ -211,13 +211,27 @@ def search_table(results: list[dict[str, Any]], out: IO[str]) -> None:
 # -- explain --------------------------------------------------------------------------------
 
 
+#: What to do when the chain search stopped early (`explain`'s "truncated").
+NARROW_HINT = "narrow it with --through or a smaller --depth"
+
+
+def chain_count(paths: Sequence[Any], truncated: bool) -> str:
+    """'3 chains', or, when the search stopped early, what it found and how to narrow it."""
+    if not truncated:
+        return f"{len(paths)} chain{'' if len(paths) == 1 else 's'}"
+    if not paths:
+        return f"the search stopped before finding a chain; {NARROW_HINT}"
+    return (f"the first {len(paths)} chain{'' if len(paths) == 1 else 's'} by length; the "
+            f"search stopped there ({NARROW_HINT})")
+
+
 def explain_table(result: dict[str, Any], names: dict[str, str], out: IO[str]) -> None:
     """The chains as a tree: common first steps shared, one step a line."""
     writer = Writer(out)
     paths: list[list[dict[str, Any]]] = result["paths"]
     start, target = result["from"], result["target"]
     writer.line((names.get(start, start), "bold"), " → ", (names.get(target, target), "bold"),
-                f": {len(paths)} chain{'' if len(paths) == 1 else 's'}")
+                ": ", chain_count(paths, result["truncated"]))
     tree: dict[str, Any] = {}
     for path in paths:
         node = tree
