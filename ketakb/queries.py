@@ -102,6 +102,12 @@ def step_ends(claim: dict[str, Any]) -> tuple[str, str]:
     return _ends(claim["subject"], claim["predicate"], claim["object"])
 
 
+def _opposites(predicate: str) -> tuple[str, ...]:
+    """The predicates that contradict `predicate` (none for one outside the vocabulary)."""
+    known = vocab.PREDICATES.get(predicate)
+    return known.opposites if known else ()
+
+
 def _chunks(values: list[_T]) -> Iterator[list[_T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start:start + _CHUNK]
@@ -555,8 +561,11 @@ class KnowledgeBase:
         """Where sources disagree.
 
         {"disputed": [{"claim", "supports", "disputes", "qualifies"}] for every contested,
-        refuted or outdated claim (source ids on each side), "opposing": [{"claims": [a, b]}]
-        for every pair of claims on the same subject and object with opposite predicates}.
+        refuted or outdated claim (source ids on each side), "opposing": [{"claims"}] for
+        every two opposite predicates stated on the same subject and object: the claims
+        with one predicate, then those with the other, each side by id, the side with the
+        first id first (usually a pair). One entry for a side of many claims, not one for
+        each pair of them, keeps the answer as long as the claims.
         """
         claims = self._claims()
         disputed = []
@@ -568,18 +577,19 @@ class KnowledgeBase:
                 if evidence["source"] not in sides[evidence["stance"]]:
                     sides[evidence["stance"]].append(evidence["source"])
             disputed.append({"claim": claim, **sides})
-        by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        by_pair: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(dict)
         for claim in claims:
-            by_pair[(claim["subject"], claim["object"])].append(claim)
+            by_pair[(claim["subject"], claim["object"])].setdefault(claim["predicate"],
+                                                                   []).append(claim)
         opposing = []
         for pair in sorted(by_pair):
-            group = by_pair[pair]
-            for n, first in enumerate(group):
-                opposites = vocab.PREDICATES[first["predicate"]].opposites \
-                    if first["predicate"] in vocab.PREDICATES else ()
-                for second in group[n + 1:]:
-                    if second["predicate"] in opposites:
-                        opposing.append({"claims": [first, second]})
+            stated = by_pair[pair]
+            clashes = {tuple(sorted((predicate, other))) for predicate in stated
+                       for other in _opposites(predicate) if other in stated}
+            found = sorted((sorted((stated[a], stated[b]), key=lambda side: side[0]["id"])
+                            for a, b in clashes),
+                           key=lambda sides: (sides[0][0]["id"], sides[1][0]["id"]))
+            opposing += [{"claims": [*first, *second]} for first, second in found]
         return {"disputed": disputed, "opposing": opposing}
 
     # -- sources ---------------------------------------------------------------------------

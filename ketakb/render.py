@@ -272,10 +272,10 @@ def conflicts_table(result: dict[str, Any], out: IO[str]) -> None:
                 writer.line("    ", (f"{side}: ", "dim"), ", ".join(item[side]))
     writer.line()
     writer.line((f"opposing claims ({len(opposing)})", "bold"))
-    for item in opposing:
-        first, second = item["claims"]
-        for n, claim in enumerate((first, second)):
-            writer.line("  " if n == 0 else "  vs ", claim["subject"], " ",
+    for item in opposing:  # one side's claims, then "vs" the other side's
+        first = item["claims"][0]["predicate"]
+        for claim in item["claims"]:
+            writer.line("  " if claim["predicate"] == first else "  vs ", claim["subject"], " ",
                         (claim["predicate"], "bold"), " ", claim["object"], "  ",
                         status_span(claim["status"]), "  ", (claim["id"], "cyan"), "  ",
                         (evidence_text(claim), "dim"))

@@ -1,5 +1,6 @@
 """Queries on hostile KBs finish within seconds and say when they stopped early: a densely
-linked graph (`explain`, `graph --to`).
+linked graph (`explain`, `graph --to`) and thousands of opposing claims on one pair
+(`conflicts`).
 
 The CLI runs in a subprocess with a timeout, so a regression fails the test instead of hanging
 the suite; each timeout is many times the query's normal second.
@@ -7,6 +8,7 @@ the suite; each timeout is many times the query's normal second.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -34,11 +36,13 @@ def _write(root: Path, folder: str, record: dict[str, Any]) -> None:
     path.write_text(yaml.safe_dump(record, sort_keys=False, width=1 << 20), encoding="utf-8")
 
 
-def _claim(ident: str, subject: str, predicate: str, obj: str) -> dict[str, Any]:
+def _claim(ident: str, subject: str, predicate: str, obj: str,
+           status: str = "supported", **extra: Any) -> dict[str, Any]:
+    second = "disputes" if status == "contested" else "supports"
     return {"id": ident, "subject": subject, "predicate": predicate, "object": obj,
-            "statement": f"{subject} {predicate} {obj}.", "status": "supported",
+            "statement": f"{subject} {predicate} {obj}.", "status": status, **extra,
             "evidence": [{"source": "paper-a", "stance": "supports"},
-                         {"source": "paper-b", "stance": "supports"}]}
+                         {"source": "paper-b", "stance": second}]}
 
 
 def _kb(root: Path, agent_claims: list[dict[str, Any]]) -> Path:
@@ -179,3 +183,45 @@ def test_chain_search_returns_the_first_chains_of_the_full_answer(
         chains, truncated = _chains(steps, *ends, depth, through)
     assert [[step.id for step in chain] for chain in chains] == everything[:limit]
     assert truncated == (len(everything) > limit)
+
+
+# -- conflicts -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def contested_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,300 contested claims, half `increases` and half `decreases`, on one pair."""
+    root = _kb(tmp_path_factory.mktemp("contested"), [
+        _claim(f"ketamine-{predicate}-bdnf-{n:04d}", "ketamine", predicate, "bdnf",
+               status="contested", context={"dose": f"{n} mg/kg"})
+        for n, predicate in zip(range(3300), itertools.cycle(("decreases", "increases")))])
+    _write(root, "pathways", {"id": "bdnf", "name": "BDNF", "summary": "A pathway."})
+    return root
+
+
+def test_conflicts_on_thousands_of_opposing_claims_is_as_long_as_the_claims(
+        contested_kb: Path) -> None:
+    result = ketakb(contested_kb, "conflicts")
+    assert result.returncode == 0, result.stderr
+    assert "disputed claims (3300)" in result.stdout and "opposing claims (1)" in result.stdout
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("  ketamine decreases bdnf") for line in lines) == 1650
+    assert sum(line.startswith("  vs ketamine increases bdnf") for line in lines) == 1650
+    doc = json.loads(ketakb(contested_kb, "conflicts", "-f", "json").stdout)
+    assert len(doc["disputed"]) == 3300 and len(doc["opposing"]) == 1
+    ids = [claim["id"] for claim in doc["opposing"][0]["claims"]]
+    assert ids == sorted(ids, key=lambda i: (i.split("-")[1], i)) and len(set(ids)) == 3300
+
+
+def test_conflicts_group_each_side_of_an_opposition(tmp_path: Path) -> None:
+    """Two claims against one: one entry, the side with the first id first."""
+    root = _kb(tmp_path, [
+        _claim("b-up", "ketamine", "increases", "bdnf", status="contested"),
+        _claim("a-down", "ketamine", "decreases", "bdnf", status="contested"),
+        _claim("c-down", "ketamine", "decreases", "bdnf", status="contested",
+               context={"dose": "high"})])
+    _write(root, "pathways", {"id": "bdnf", "name": "BDNF", "summary": "A pathway."})
+    with open_kb(root) as kb:
+        opposing = kb.conflicts()["opposing"]
+    assert [[c["id"] for c in item["claims"]] for item in opposing] == [
+        ["a-down", "c-down", "b-up"]]
