@@ -27,13 +27,14 @@ import json
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, TypeVar
 
 from ketakb import vocab
-from ketakb.index import Index, placeholders
+from ketakb.index import TOKENIZE, Index, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -48,6 +49,10 @@ MAX_PATHS = 1000
 #: Most steps the chain search tries before it stops, about a second: a dense graph can hold
 #: more partial chains than can be walked, most of them dead ends.
 MAX_WORK = 1_000_000
+#: Texts longer than this (in characters) get their search snippet from the first piece of at
+#: most this length that matches: FTS5's snippet() weighs every match in a text against every
+#: other, so a long text full of the word would take minutes.
+LONG_TEXT = 2_500
 #: Most values one `IN (…)` list is given (old SQLite builds allow 999 parameters a query,
 #: and a query may hold two such lists).
 _CHUNK = 400
@@ -59,6 +64,8 @@ _FIRST_COPY = ("NOT EXISTS (SELECT 1 FROM claims AS other WHERE other.id = claim
 _T = TypeVar("_T")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LOOSE = re.compile(r"[\W_]+", re.UNICODE)
+#: Characters that end a full-text token (spaces, punctuation): where a long text is cut.
+_BREAK = re.compile(r"[\W_]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -263,6 +270,43 @@ def _first_by_id(rows: Iterable[tuple[str]]) -> list[dict[str, Any]]:
     return found
 
 
+def _pieces(text: str) -> list[str]:
+    """`text` in pieces of at most LONG_TEXT characters, each cut after the last space or
+    punctuation in its second half (never inside a word), if it has one."""
+    pieces = []
+    start = 0
+    while len(text) - start > LONG_TEXT:
+        end = start + LONG_TEXT
+        cut = end
+        for mark in _BREAK.finditer(text, start + LONG_TEXT // 2, end):
+            cut = mark.end()
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _long_snippet(text: str, terms: list[str]) -> str:
+    """FTS5's snippet() of the first piece of a long text (see `_pieces`) that holds a search
+    term, with "…" for the text left out before and after it. Only a word longer than a piece
+    can be cut apart so that no piece holds it: then the start of the text."""
+    import sqlite3
+
+    pieces = _pieces(text)
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.execute(f"CREATE VIRTUAL TABLE piece USING fts5 (text, tokenize = '{TOKENIZE}')")
+        db.executemany("INSERT INTO piece (rowid, text) VALUES (?, ?)", enumerate(pieces))
+        row = db.execute("SELECT rowid, snippet(piece, 0, '«', '»', '…', 16) FROM piece "
+                         "WHERE piece MATCH ? ORDER BY rowid LIMIT 1",
+                         (" OR ".join(terms),)).fetchone()
+    at, snippet = row or (0, pieces[0][:LONG_TEXT // 10])
+    if at > 0 and not snippet.startswith("…"):
+        snippet = "…" + snippet
+    if at < len(pieces) - 1 and not snippet.endswith("…"):
+        snippet += "…"
+    return snippet
+
+
 class KnowledgeBase:
     """Queries over one KB folder's compiled index. Use as a context manager, or `close()`."""
 
@@ -438,7 +482,7 @@ class KnowledgeBase:
             expression = " OR ".join(terms)
             top = self._best(expression, limit)
         matched: dict[str, list[dict[str, str]]] = {ident: [] for ident, _, _ in top}
-        for ident, field, snippet in self._matched(expression, list(matched)):
+        for ident, field, snippet in self._matched(expression, terms, list(matched)):
             if {"field": field, "text": snippet} not in matched[ident]:
                 matched[ident].append({"field": field, "text": snippet})
         results = []
@@ -471,16 +515,21 @@ class KnowledgeBase:
         except sqlite3.OperationalError:
             return []
 
-    def _matched(self, expression: str, ids: list[str]) -> list[tuple[str, str, str]]:
+    def _matched(self, expression: str, terms: list[str],
+                 ids: list[str]) -> list[tuple[str, str, str]]:
         """(id, field, text around the match marked «so») of the rows of `ids` that match,
-        best first."""
+        best first: FTS5's snippet() of 16 tokens (`_long_snippet` for a long text)."""
         found = []
         for chunk in _chunks(ids):
-            found += self._rows(
-                "SELECT r.id, r.field, snippet(search, 0, '«', '»', '…', 16) FROM search "
-                "JOIN search_rows r ON r.rowid = search.rowid "
-                f"WHERE search MATCH ? AND r.id IN ({placeholders(chunk)}) "
-                "ORDER BY bm25(search), r.id, r.field, search.rowid", (expression, *chunk))
+            rows = self._rows(
+                "SELECT r.id, r.field, length(search.text) <= ?1, CASE "
+                "WHEN length(search.text) <= ?1 THEN snippet(search, 0, '«', '»', '…', 16) "
+                "ELSE search.text END FROM search JOIN search_rows r ON r.rowid = search.rowid "
+                f"WHERE search MATCH ?2 AND r.id IN ({placeholders(chunk)}) "
+                "ORDER BY bm25(search), r.id, r.field, search.rowid",
+                (LONG_TEXT, expression, *chunk))
+            found += [(ident, field, text if short else _long_snippet(text, terms))
+                      for ident, field, short, text in rows]
         return found
 
     # -- mechanisms ------------------------------------------------------------------------

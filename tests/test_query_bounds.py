@@ -1,6 +1,6 @@
 """Queries on hostile KBs finish within seconds and say when they stopped early: a densely
-linked graph (`explain`, `graph --to`) and thousands of opposing claims on one pair
-(`conflicts`).
+linked graph (`explain`, `graph --to`), thousands of opposing claims on one pair
+(`conflicts`), and a summary of 900 KB full of the searched word (`search`).
 
 The CLI runs in a subprocess with a timeout, so a regression fails the test instead of hanging
 the suite; each timeout is many times the query's normal second.
@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketakb import open_kb, queries
-from ketakb.queries import _chains, _Step, _Steps
+from ketakb.queries import _chains, _long_snippet, _pieces, _Step, _Steps
 from ketakb.validation import validate_kb
 
 #: Seconds a hostile query may take: each took minutes before it was bounded.
@@ -45,12 +45,12 @@ def _claim(ident: str, subject: str, predicate: str, obj: str,
                          {"source": "paper-b", "stance": second}]}
 
 
-def _kb(root: Path, agent_claims: list[dict[str, Any]]) -> Path:
+def _kb(root: Path, agent_claims: list[dict[str, Any]], summary: str = "A drug.") -> Path:
     """A valid KB: two journal articles and the agent ketamine with these claims."""
     for source in ("paper-a", "paper-b"):
         _write(root, "sources", {"id": source, "title": f"Paper {source}",
                                  "type": "journal-article", "journal": "J", "date": "2020"})
-    _write(root, "agents", {"id": "ketamine", "name": "Ketamine", "summary": "A drug.",
+    _write(root, "agents", {"id": "ketamine", "name": "Ketamine", "summary": summary,
                             "claims": agent_claims})
     return root
 
@@ -225,3 +225,36 @@ def test_conflicts_group_each_side_of_an_opposition(tmp_path: Path) -> None:
         opposing = kb.conflicts()["opposing"]
     assert [[c["id"] for c in item["claims"]] for item in opposing] == [
         ["a-down", "c-down", "b-up"]]
+
+
+# -- search --------------------------------------------------------------------------------
+
+
+def test_search_in_a_900_kb_summary_full_of_the_word(tmp_path: Path) -> None:
+    root = _kb(tmp_path, [_claim("ketamine-activates-bdnf", "ketamine", "activates", "bdnf")],
+               summary="glutamate " * 90_000)
+    _write(root, "pathways", {"id": "bdnf", "name": "BDNF", "summary": "A pathway."})
+    assert (root / "agents" / "ketamine.yaml").stat().st_size > 900_000
+    result = ketakb(root, "search", "glutamate", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    [hit] = json.loads(result.stdout)
+    assert hit["id"] == "ketamine"
+    assert hit["matched"] == [{"field": "summary", "text": "«glutamate» " * 15 + "«glutamate»…"}]
+
+
+def test_a_long_text_is_cut_like_a_short_one_around_its_first_match() -> None:
+    text = " ".join(f"w{n}" for n in range(3000)) + " NMDA " + " ".join(
+        f"v{n}" for n in range(3000))
+    assert _long_snippet(text, ['"nmda"*']) == (
+        "…w2993 w2994 w2995 w2996 w2997 w2998 w2999 «NMDA» v0 v1 v2 v3 v4 v5 v6 v7…")
+    pieces = _pieces(text)
+    assert "".join(pieces) == text and all(len(p) <= queries.LONG_TEXT for p in pieces)
+    assert all(piece.endswith(" ") for piece in pieces[:-1])  # never inside a word
+    chinese = "氯胺酮阻断受体，" * 1000  # no spaces: cut at the commas
+    assert all(piece.endswith("，") for piece in _pieces(chinese))
+
+
+def test_a_word_longer_than_a_piece_gets_the_start_of_the_text() -> None:
+    word = "g" * (queries.LONG_TEXT + 500)
+    snippet = _long_snippet(word + " end", [f'"{word}"*'])
+    assert snippet == word[:queries.LONG_TEXT // 10] + "…"
