@@ -50,7 +50,9 @@ CACHE_ENV = "KETAKB_CACHE_DIR"
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
 FULL_STAT_LIMIT = 20_000
 
-_DDL = """
+#: The full-text tokenizer: stems English words, ignores case and accents.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+_DDL = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL,
@@ -109,7 +111,7 @@ CREATE TABLE dirty_files (path TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE dirty_ids (id TEXT NOT NULL, referenced INTEGER NOT NULL);
 CREATE TABLE dirty_pairs (subject TEXT NOT NULL, object TEXT NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5 (
-    text, tokenize = 'porter unicode61 remove_diacritics 2'
+    text, tokenize = '{TOKENIZE}'
 );
 -- what each full-text row is (same rowid), kept apart: reading it from the full-text table
 -- would read every matching row's text as well

@@ -28,6 +28,7 @@ import re
 import sqlite3
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -35,7 +36,7 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ketakb import vocab
 from ketakb.files import open_regular
-from ketakb.index import DamagedCache, Index, load_json, placeholders
+from ketakb.index import TOKENIZE, DamagedCache, Index, load_json, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -44,7 +45,16 @@ KIND_ORDER = ("agent", "receptor", "pathway", "effect", "condition", "source")
 #: Search weights per indexed field: a hit in a name counts more than one in a quote.
 FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
 DEFAULT_DEPTH = 6
+#: Most chains `explain` returns (the first by length, then by claim ids): a dense graph has
+#: more chains than anyone can read.
 MAX_PATHS = 1000
+#: Most steps the chain search tries before it stops, about a second: a dense graph can hold
+#: more partial chains than can be walked, most of them dead ends.
+MAX_WORK = 1_000_000
+#: Texts longer than this (in characters) get their search snippet from the first piece of at
+#: most this length that matches: FTS5's snippet() weighs every match in a text against every
+#: other, so a long text full of the word would take minutes.
+LONG_TEXT = 2_500
 #: Most values one `IN (…)` list is given (old SQLite builds allow 999 parameters a query,
 #: and a query may hold two such lists).
 _CHUNK = 400
@@ -57,6 +67,8 @@ _T = TypeVar("_T")
 _P = ParamSpec("_P")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LOOSE = re.compile(r"[\W_]+", re.UNICODE)
+#: Characters that end a full-text token (spaces, punctuation): where a long text is cut.
+_BREAK = re.compile(r"[\W_]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,12 @@ def step_ends(claim: dict[str, Any]) -> tuple[str, str]:
     return _ends(claim["subject"], claim["predicate"], claim["object"])
 
 
+def _opposites(predicate: str) -> tuple[str, ...]:
+    """The predicates that contradict `predicate` (none for one outside the vocabulary)."""
+    known = vocab.PREDICATES.get(predicate)
+    return known.opposites if known else ()
+
+
 def _chunks(values: list[_T]) -> Iterator[list[_T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start:start + _CHUNK]
@@ -137,9 +155,9 @@ class _Steps:
                 self.reaching[step.end].append(step)
 
     def sort(self) -> None:
-        """The steps from each record in the order chains try them."""
+        """The steps from each record by id, the order the chains are listed in."""
         for options in self.leaving.values():
-            options.sort(key=lambda s: (s.end, s.predicate, s.id))
+            options.sort(key=lambda s: s.id)
 
 
 class _Search:
@@ -164,35 +182,82 @@ class _Search:
         self.frontier = newest
 
 
-def _walk(steps: _Steps, start: str, goal: str, max_depth: int) -> Iterator[list[_Step]]:
-    """The chains in depth-first order, trying the steps from each record by end, predicate
-    and id, and stopping after MAX_PATHS. A step whose end is already on the chain, or too
-    far from `goal` to arrive within `max_depth`, is skipped: it leads to no chain."""
-    to_goal = _Search(goal, forwards=False)
-    for _ in range(max_depth):
-        to_goal.widen(steps)
-    distance = to_goal.reached
-    count = 0
+class _Stop(Exception):
+    """The chain search has found more chains than it returns, or spent its work."""
 
-    def visit(node: str, path: list[_Step], seen: set[str]) -> Iterator[list[_Step]]:
-        nonlocal count
-        if count >= MAX_PATHS:
-            return
-        if node == goal:
-            count += 1
-            yield list(path)
-            return
+
+def _chains(steps: _Steps, start: str, goal: str, max_depth: int,
+            through: Iterable[str]) -> tuple[list[list[_Step]], bool]:
+    """The first MAX_PATHS chains from `start` to `goal` of at most `max_depth` steps that pass
+    through every record of `through`, by length and then claim ids, and whether there were
+    more (or the search spent MAX_WORK steps first and stopped).
+
+    Iterative deepening: one depth-first search for each length, trying the steps from each
+    record by id, finds the chains of that length in order, so that a search cut short still
+    returns the first chains of the full answer. A step is tried only if, from its end, the
+    goal and every required record not yet passed are close enough to arrive within the
+    length (distances over all steps, as breadth-first searches backwards from each): the
+    required records guide the search instead of filtering its results, so a cap can shorten
+    the answer but never miss the chains through them.
+    """
+    if start == goal:
+        return [], False
+    to_goal = _distances(steps, goal, max_depth)
+    required = frozenset(through) - {start, goal}
+    to_required = {record: _distances(steps, record, max_depth) for record in required}
+    far = max_depth + 1
+
+    def steps_needed(record: str, missing: frozenset[str]) -> int:
+        """Fewest steps from `record` to the goal through every `missing` record (a bound:
+        the records on the chain so far are not avoided)."""
+        need = to_goal.get(record, far)
+        for other in missing:
+            need = max(need, to_required[other].get(record, far) + to_goal.get(other, far))
+        return need
+
+    found: list[list[_Step]] = []
+    work = 0
+
+    def visit(node: str, path: list[_Step], seen: set[str], missing: frozenset[str],
+              length: int) -> None:
+        nonlocal work
+        left = length - len(path) - 1  # steps still to take after the next one
         for step in steps.leaving.get(node, ()):
-            if step.end in seen or distance.get(step.end, max_depth) >= max_depth - len(path):
+            work += 1
+            if work > MAX_WORK:
+                raise _Stop
+            end = step.end
+            if end in seen:
+                continue
+            if end == goal:
+                if left == 0 and not missing:
+                    found.append([*path, step])
+                    if len(found) > MAX_PATHS:
+                        raise _Stop
+                continue
+            still = missing - {end}
+            if steps_needed(end, still) > left:
                 continue
             path.append(step)
-            seen.add(step.end)
-            yield from visit(step.end, path, seen)
-            seen.discard(step.end)
+            seen.add(end)
+            visit(end, path, seen, still, length)
+            seen.discard(end)
             path.pop()
 
-    if start != goal:
-        yield from visit(start, [], {start})
+    try:
+        for length in range(steps_needed(start, required), max_depth + 1):
+            visit(start, [], {start}, required, length)
+    except _Stop:
+        return found[:MAX_PATHS], True
+    return found, False
+
+
+def _distances(steps: _Steps, record: str, max_depth: int) -> dict[str, int]:
+    """Record → fewest steps from it to `record`, for those within `max_depth`."""
+    search = _Search(record, forwards=False)
+    for _ in range(max_depth):
+        search.widen(steps)
+    return search.reached
 
 
 def _decoded(text: str) -> dict[str, Any]:
@@ -244,6 +309,41 @@ def _refreshed(index: Index) -> Index:
         raise
     index.unlock()
     return index
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` in pieces of at most LONG_TEXT characters, each cut after the last space or
+    punctuation in its second half (never inside a word), if it has one."""
+    pieces = []
+    start = 0
+    while len(text) - start > LONG_TEXT:
+        end = start + LONG_TEXT
+        cut = end
+        for mark in _BREAK.finditer(text, start + LONG_TEXT // 2, end):
+            cut = mark.end()
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _long_snippet(text: str, terms: list[str]) -> str:
+    """FTS5's snippet() of the first piece of a long text (see `_pieces`) that holds a search
+    term, with "…" for the text left out before and after it. Only a word longer than a piece
+    can be cut apart so that no piece holds it: then the start of the text."""
+    pieces = _pieces(text)
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.execute(f"CREATE VIRTUAL TABLE piece USING fts5 (text, tokenize = '{TOKENIZE}')")
+        db.executemany("INSERT INTO piece (rowid, text) VALUES (?, ?)", enumerate(pieces))
+        row = db.execute("SELECT rowid, snippet(piece, 0, '«', '»', '…', 16) FROM piece "
+                         "WHERE piece MATCH ? ORDER BY rowid LIMIT 1",
+                         (" OR ".join(terms),)).fetchone()
+    at, snippet = row or (0, pieces[0][:LONG_TEXT // 10])
+    if at > 0 and not snippet.startswith("…"):
+        snippet = "…" + snippet
+    if at < len(pieces) - 1 and not snippet.endswith("…"):
+        snippet += "…"
+    return snippet
 
 
 class KnowledgeBase:
@@ -439,7 +539,7 @@ class KnowledgeBase:
             expression = " OR ".join(terms)
             top = self._best(expression, limit)
         matched: dict[str, list[dict[str, str]]] = {ident: [] for ident, _, _ in top}
-        for ident, field, snippet in self._matched(expression, list(matched)):
+        for ident, field, snippet in self._matched(expression, terms, list(matched)):
             if {"field": field, "text": snippet} not in matched[ident]:
                 matched[ident].append({"field": field, "text": snippet})
         results = []
@@ -472,16 +572,21 @@ class KnowledgeBase:
         except sqlite3.OperationalError:
             return []
 
-    def _matched(self, expression: str, ids: list[str]) -> list[tuple[str, str, str]]:
+    def _matched(self, expression: str, terms: list[str],
+                 ids: list[str]) -> list[tuple[str, str, str]]:
         """(id, field, text around the match marked «so») of the rows of `ids` that match,
-        best first."""
+        best first: FTS5's snippet() of 16 tokens (`_long_snippet` for a long text)."""
         found = []
         for chunk in _chunks(ids):
-            found += self._rows(
-                "SELECT r.id, r.field, snippet(search, 0, '«', '»', '…', 16) FROM search "
-                "JOIN search_rows r ON r.rowid = search.rowid "
-                f"WHERE search MATCH ? AND r.id IN ({placeholders(chunk)}) "
-                "ORDER BY bm25(search), r.id, r.field, search.rowid", (expression, *chunk))
+            rows = self._rows(
+                "SELECT r.id, r.field, length(search.text) <= ?1, CASE "
+                "WHEN length(search.text) <= ?1 THEN snippet(search, 0, '«', '»', '…', 16) "
+                "ELSE search.text END FROM search JOIN search_rows r ON r.rowid = search.rowid "
+                f"WHERE search MATCH ?2 AND r.id IN ({placeholders(chunk)}) "
+                "ORDER BY bm25(search), r.id, r.field, search.rowid",
+                (LONG_TEXT, expression, *chunk))
+            found += [(ident, field, text if short else _long_snippet(text, terms))
+                      for ident, field, short, text in rows]
         return found
 
     # -- mechanisms ------------------------------------------------------------------------
@@ -496,25 +601,21 @@ class KnowledgeBase:
     def explain(self, target: str, from_: str = "ketamine", *, include_withdrawn: bool = False,
                 max_depth: int = DEFAULT_DEPTH,
                 through: Iterable[str] = ()) -> dict[str, Any]:
-        """Every chain of claims from `from_` to `target` (ids): {"target", "from", "paths"}.
+        """The chains of claims from `from_` to `target` (ids): {"target", "from", "paths",
+        "truncated"}.
 
         A path is a list of claims, each a step (see `step_ends` for the direction of
         chemical predicates); no record appears twice in a path, a path has at most
         `max_depth` steps and passes through every record in `through`, and paths are
         sorted by length, then by their claim ids. Refuted and outdated claims are left out
-        unless `include_withdrawn`.
+        unless `include_withdrawn`. At most MAX_PATHS paths, the first in that order; when
+        there are more, or the search stopped after MAX_WORK steps, "truncated" is true.
         """
         steps = self._steps_between(from_, target, max_depth, include_withdrawn)
-        chains = list(_walk(steps, from_, target, max_depth))
-        required = set(through)
-        if required:
-            chains = [c for c in chains
-                      if required <= {end for s in c for end in (s.subject, s.object)}]
-        chains.sort(key=lambda c: (len(c), [s.id for s in c]))
-        chains = chains[:MAX_PATHS]
+        chains, truncated = _chains(steps, from_, target, max_depth, through)
         claims = self._claims_by_id({s.id for c in chains for s in c})
         return {"target": target, "from": from_,
-                "paths": [[claims[s.id] for s in c] for c in chains]}
+                "paths": [[claims[s.id] for s in c] for c in chains], "truncated": truncated}
 
     def _claims_by_id(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Id → claim, decoded only for these ids (the copy of a repeated id `_claims` keeps)."""
@@ -568,8 +669,11 @@ class KnowledgeBase:
         """Where sources disagree.
 
         {"disputed": [{"claim", "supports", "disputes", "qualifies"}] for every contested,
-        refuted or outdated claim (source ids on each side), "opposing": [{"claims": [a, b]}]
-        for every pair of claims on the same subject and object with opposite predicates}.
+        refuted or outdated claim (source ids on each side), "opposing": [{"claims"}] for
+        every two opposite predicates stated on the same subject and object: the claims
+        with one predicate, then those with the other, each side by id, the side with the
+        first id first (usually a pair). One entry for a side of many claims, not one for
+        each pair of them, keeps the answer as long as the claims.
         """
         claims = self._claims()
         disputed = []
@@ -581,18 +685,19 @@ class KnowledgeBase:
                 if evidence["source"] not in sides[evidence["stance"]]:
                     sides[evidence["stance"]].append(evidence["source"])
             disputed.append({"claim": claim, **sides})
-        by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        by_pair: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(dict)
         for claim in claims:
-            by_pair[(claim["subject"], claim["object"])].append(claim)
+            by_pair[(claim["subject"], claim["object"])].setdefault(claim["predicate"],
+                                                                   []).append(claim)
         opposing = []
         for pair in sorted(by_pair):
-            group = by_pair[pair]
-            for n, first in enumerate(group):
-                opposites = vocab.PREDICATES[first["predicate"]].opposites \
-                    if first["predicate"] in vocab.PREDICATES else ()
-                for second in group[n + 1:]:
-                    if second["predicate"] in opposites:
-                        opposing.append({"claims": [first, second]})
+            stated = by_pair[pair]
+            clashes = {tuple(sorted((predicate, other))) for predicate in stated
+                       for other in _opposites(predicate) if other in stated}
+            found = sorted((sorted((stated[a], stated[b]), key=lambda side: side[0]["id"])
+                            for a, b in clashes),
+                           key=lambda sides: (sides[0][0]["id"], sides[1][0]["id"]))
+            opposing += [{"claims": [*first, *second]} for first, second in found]
         return {"disputed": disputed, "opposing": opposing}
 
     # -- sources ---------------------------------------------------------------------------
@@ -628,19 +733,21 @@ class KnowledgeBase:
               to: str | None = None, from_: str = "ketamine", through: Iterable[str] = (),
               include_withdrawn: bool = True) -> dict[str, Any]:
         """The claim graph between records: {"nodes": [{"id", "kind", "name"}], "edges":
-        [{"id", "subject", "predicate", "object", "status"}]}.
+        [{"id", "subject", "predicate", "object", "status"}], "truncated"}.
 
         With `focus`, only records within `depth` claims of it, either direction (default
         2); with `to`, only the claims on the mechanism chains of at most `depth` steps
         (default 6) from `from_` to `to` through every record of `through`, as `explain`
-        finds them. Refuted and outdated
+        finds them ("truncated" as `explain`'s; otherwise always false). Refuted and outdated
         claims are edges too unless `include_withdrawn` is false.
         """
+        truncated = False
         if to is not None:
-            paths = self.explain(to, from_, include_withdrawn=include_withdrawn,
-                                 max_depth=depth or DEFAULT_DEPTH, through=through)["paths"]
-            on_paths = {c["id"]: c for path in paths for c in path}
+            chains = self.explain(to, from_, include_withdrawn=include_withdrawn,
+                                  max_depth=depth or DEFAULT_DEPTH, through=through)
+            on_paths = {c["id"]: c for path in chains["paths"] for c in path}
             claims = sorted(on_paths.values(), key=lambda c: c["id"])
+            truncated = chains["truncated"]
         else:
             claims = self._all_claims(include_withdrawn)
             claims = [c for c in claims if c["subject"] != c["object"]]
@@ -656,7 +763,7 @@ class KnowledgeBase:
         edges = [{"id": c["id"], "subject": c["subject"], "predicate": c["predicate"],
                   "object": c["object"], "status": c["status"]}
                  for c in claims if c["subject"] in known and c["object"] in known]
-        return {"nodes": nodes, "edges": edges}
+        return {"nodes": nodes, "edges": edges, "truncated": truncated}
 
     @staticmethod
     def _near(claims: list[dict[str, Any]], focus: str, depth: int) -> set[str]:

@@ -211,13 +211,27 @@ def search_table(results: list[dict[str, Any]], out: IO[str]) -> None:
 # -- explain --------------------------------------------------------------------------------
 
 
+#: What to do when the chain search stopped early (`explain`'s "truncated").
+NARROW_HINT = "narrow it with --through or a smaller --depth"
+
+
+def chain_count(paths: Sequence[Any], truncated: bool) -> str:
+    """'3 chains', or, when the search stopped early, what it found and how to narrow it."""
+    if not truncated:
+        return f"{len(paths)} chain{'' if len(paths) == 1 else 's'}"
+    if not paths:
+        return f"the search stopped before finding a chain; {NARROW_HINT}"
+    return (f"the first {len(paths)} chain{'' if len(paths) == 1 else 's'} by length; the "
+            f"search stopped there ({NARROW_HINT})")
+
+
 def explain_table(result: dict[str, Any], names: dict[str, str], out: IO[str]) -> None:
     """The chains as a tree: common first steps shared, one step a line."""
     writer = Writer(out)
     paths: list[list[dict[str, Any]]] = result["paths"]
     start, target = result["from"], result["target"]
     writer.line((names.get(start, start), "bold"), " → ", (names.get(target, target), "bold"),
-                f": {len(paths)} chain{'' if len(paths) == 1 else 's'}")
+                ": ", chain_count(paths, result["truncated"]))
     tree: dict[str, Any] = {}
     for path in paths:
         node = tree
@@ -258,10 +272,10 @@ def conflicts_table(result: dict[str, Any], out: IO[str]) -> None:
                 writer.line("    ", (f"{side}: ", "dim"), ", ".join(item[side]))
     writer.line()
     writer.line((f"opposing claims ({len(opposing)})", "bold"))
-    for item in opposing:
-        first, second = item["claims"]
-        for n, claim in enumerate((first, second)):
-            writer.line("  " if n == 0 else "  vs ", claim["subject"], " ",
+    for item in opposing:  # one side's claims, then "vs" the other side's
+        first = item["claims"][0]["predicate"]
+        for claim in item["claims"]:
+            writer.line("  " if claim["predicate"] == first else "  vs ", claim["subject"], " ",
                         (claim["predicate"], "bold"), " ", claim["object"], "  ",
                         status_span(claim["status"]), "  ", (claim["id"], "cyan"), "  ",
                         (evidence_text(claim), "dim"))

@@ -82,7 +82,8 @@ def test_search_is_ranked_with_reasons(kb: KnowledgeBase) -> None:
 
 def test_explain_finds_every_chain_in_order(kb: KnowledgeBase) -> None:
     result = kb.explain("rapid-antidepressant-effect")
-    assert set(result) == {"target", "from", "paths"}
+    assert set(result) == {"target", "from", "paths", "truncated"}
+    assert result["truncated"] is False
     paths = [[c["id"] for c in path] for path in result["paths"]]
     assert CHAIN in paths
     assert paths == sorted(paths, key=lambda p: (len(p), p))

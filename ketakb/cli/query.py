@@ -202,6 +202,11 @@ def explain(
                                 for end in (claim["subject"], claim["object"]))]
         names = knowledge.names(ids)
     _respond(result, output, "explain_table", names)
+    if result["truncated"] and not result["paths"]:
+        from ketakb.render import NARROW_HINT
+
+        _nothing(f"the search for chains from '{start}' to '{target}' stopped before finding "
+                 f"one; {NARROW_HINT}")
     if not result["paths"]:
         _nothing(f"no chain of claims leads from '{start}' to '{target}'"
                  + ("" if include_withdrawn else " (try --all to follow refuted claims)"))
@@ -312,6 +317,11 @@ def graph(
         sys.stdout.write(render.dot(result))
     else:
         render.emit(result, "json", sys.stdout)
+    if result["truncated"] and not result["edges"]:
+        _nothing(f"the search for chains stopped before finding one; {render.NARROW_HINT}")
+    if result["truncated"]:
+        sys.stderr.write("only the first chains by length are drawn: the search stopped "
+                         f"there; {render.NARROW_HINT}\n")
     if not result["edges"]:
         _nothing("no claims to draw")
 
