@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import sqlite3
 import tempfile
@@ -39,6 +38,7 @@ from typing import IO, Any
 from ketakb import vocab
 from ketakb.findings import Finding
 from ketakb.shapes import claim_json, record_json
+from ketakb.terminal import json_text
 
 FORMATS = ("json", "jsonl", "csv", "sqlite", "kgx")
 KIND_ORDER = tuple(vocab.FOLDER_OF_KIND)
@@ -111,7 +111,7 @@ def _atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    return json_text(value)
 
 
 # -- json and jsonl -------------------------------------------------------------------------
@@ -123,8 +123,7 @@ def json_document(data: Dataset) -> dict[str, Any]:
 
 
 def write_json(data: Dataset, out: IO[str]) -> None:
-    json.dump(json_document(data), out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    out.write(json_text(json_document(data), indent=2) + "\n")
 
 
 def write_jsonl(data: Dataset, out: IO[str]) -> None:

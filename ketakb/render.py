@@ -8,14 +8,13 @@ PyYAML only for `--format yaml`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from ketakb import vocab
 from ketakb.queries import REVERSED_PREDICATES, NotFound
-from ketakb.terminal import is_terminal, safe_text
+from ketakb.terminal import UNSAFE, is_terminal, json_text, safe_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -93,13 +92,13 @@ def status_span(status: str) -> Span:
 
 
 def emit(data: Any, fmt: str, out: IO[str]) -> None:
-    """JSON (indented, UTF-8) or YAML of a JSON-ready value."""
+    """JSON (indented, UTF-8, unsafe characters escaped) or YAML of a JSON-ready value."""
     if fmt == "yaml":
         import yaml
 
         out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20))
     else:
-        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        out.write(json_text(data, indent=2) + "\n")
 
 
 # -- records --------------------------------------------------------------------------------
@@ -345,7 +344,7 @@ def mermaid(graph: dict[str, Any]) -> str:
 
 
 def _dot_text(text: str) -> str:
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text)
+    text = UNSAFE.sub(" ", text)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -37,6 +37,8 @@ def export(
     Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
     """
     from ketakb.export import ExportError, export, kgx_left_out, load_kb, text_export
+    from ketakb.reporters import write_findings
+    from ketakb.terminal import safe_text
 
     fmt = output.value
     if str(out) == "-" and fmt not in ("json", "jsonl"):
@@ -50,14 +52,12 @@ def export(
             return
         export(data, fmt, out)
     except ExportError as err:
-        for finding in err.findings:
-            sys.stderr.write(f"{finding.file}:{finding.line}:{finding.column}: "
-                             f"{finding.code} {finding.message}\n")
-        sys.stderr.write(f"ketakb export: {err}\n")
+        write_findings(err.findings, sys.stderr)
+        sys.stderr.write(f"ketakb export: {safe_text(err)}\n")
         raise typer.Exit(1 if err.findings else 2) from None
     claims = sum(len(r.get("claims", ())) for _, r in data.records)
     sys.stderr.write(f"exported {len(data.records)} records and {claims} claims as {fmt} "
-                     f"to {out}\n")
+                     f"to {safe_text(out)}\n")
     left_out = kgx_left_out(data) if fmt == "kgx" else []
     if left_out:
         sys.stderr.write(f"kgx: left out {len(left_out)} record(s), and their claims, with no "

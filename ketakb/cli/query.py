@@ -21,6 +21,7 @@ from ketakb import vocab
 from ketakb.cli import completion
 from ketakb.cli.app import app
 from ketakb.cli.options import FormatOption, KbOption, NoCacheOption, OutputFormat, resolve_kb
+from ketakb.terminal import safe_text
 
 if TYPE_CHECKING:
     from ketakb.queries import KnowledgeBase, Match
@@ -51,7 +52,7 @@ def _open(kb: Path | None, no_cache: bool) -> KnowledgeBase:
 
 def _nothing(message: str | None = None) -> NoReturn:
     if message:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(safe_text(message) + "\n")
     raise typer.Exit(1)
 
 
@@ -73,7 +74,7 @@ def _choice(value: str | None, allowed: Collection[str], option: str) -> str | N
         return value
     close = difflib.get_close_matches(value, list(allowed), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; one of: {', '.join(allowed)}"
-    raise typer.BadParameter(f"'{value}' is not allowed{hint}", param_hint=option)
+    raise typer.BadParameter(f"'{safe_text(value)}' is not allowed{hint}", param_hint=option)
 
 
 def _respond(data: Any, output: OutputFormat, table: str, *table_args: Any) -> None:

@@ -1,0 +1,150 @@
+"""One output policy for every command: text from records is shown, never obeyed, and never
+spans lines; JSON escapes what a terminal would obey; internal errors, --debug and --version
+behave alike everywhere; output survives a non-UTF-8 terminal; files get the user's umask."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ketakb.cli import app
+
+runner = CliRunner()
+
+#: What must never reach a terminal raw: C0 but LF, DEL, C1, bidi controls, U+2028/9.
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: A key that tries a hyperlink (OSC 8), a bell, a one-byte CSI, clear-screen, and a newline
+#: followed by a line that looks like a finding and one that looks like a workflow command.
+HOSTILE_KEY = ("a\\e]8;;http://evil.example\\a link \\e]8;;\\a \\x9b2J \\e[2J \\u202e"
+               "\\nkb/agents/ketamine.yaml:1:1: KB999 forged\\n::error::forged")
+HOSTILE_RECORD = f'id: hostile\nname: H\nsummary: s\n"{HOSTILE_KEY}": 1\n'
+FORGED = re.compile(r"^(kb/agents/ketamine\.yaml:1:1: KB999|::error::forged)", re.MULTILINE)
+
+
+def invoke(*args: str) -> Result:
+    return runner.invoke(app, list(args), env={"GITHUB_ACTIONS": None, "NO_COLOR": "1"})
+
+
+def assert_inert(text: str) -> None:
+    """Nothing a terminal obeys, and no line forged by the data."""
+    assert not RAW.findall(text), RAW.findall(text)
+    assert not FORGED.search(text), text
+
+
+@pytest.fixture
+def hostile_kb(kb_copy: Path) -> Path:
+    """The valid KB plus a record whose unknown key is hostile (an error finding)."""
+    (kb_copy / "agents" / "hostile.yaml").write_text(HOSTILE_RECORD, encoding="utf-8")
+    return kb_copy
+
+
+@pytest.fixture
+def hostile_values_kb(kb_copy: Path) -> Path:
+    """A valid KB whose record text holds C1 CSI, OSC 8, ESC and a bidi override."""
+    agent = kb_copy / "agents" / "ketamine.yaml"
+    agent.write_text(agent.read_text(encoding="utf-8").replace(
+        "name: Ketamine", 'name: "Ket\\x9bamine \\e]8;;http://evil\\a\\u202e"'),
+        encoding="utf-8")
+    source = kb_copy / "sources" / "berman-2000.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "title: Antidepressant effects", 'title: "Anti\\x9b2J \\e[2J effects'
+        ).replace("depressed patients", 'depressed patients"'), encoding="utf-8")
+    return kb_copy
+
+
+# -- findings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json"])
+def test_validate_output_is_inert(hostile_kb: Path, fmt: str) -> None:
+    result = invoke("validate", str(hostile_kb), "--format", fmt)
+    assert result.exit_code == 1
+    assert_inert(result.stdout)
+    if fmt == "json":
+        [finding] = json.loads(result.stdout)["findings"]
+        assert "\x9b2J" in finding["message"] and "\n::error::forged" in finding["message"]
+    else:
+        assert "\\x9b2J \\x1b[2J \\u202e\\nkb/agents/ketamine.yaml:1:1: KB999" in result.stdout
+
+
+def test_each_text_finding_is_one_line(hostile_kb: Path) -> None:
+    lines = invoke("validate", str(hostile_kb), "--format", "text").stdout.splitlines()
+    assert len(lines) == 3  # the finding, its hint, the summary
+    assert lines[0].startswith(f"{hostile_kb}/agents/hostile.yaml:4:1: KB021 unknown field")
+
+
+def test_github_annotations_are_one_command_each(hostile_kb: Path) -> None:
+    out = invoke("validate", str(hostile_kb), "-f", "github").stdout
+    annotation, summary = out.split("\n")[:-1]
+    assert annotation.startswith("::error file=") and summary.startswith("1 error, ")
+
+
+def test_export_refusal_lists_findings_inertly(hostile_kb: Path, tmp_path: Path) -> None:
+    result = invoke("export", "-f", "json", "-o", str(tmp_path / "out.json"),
+                    "--kb", str(hostile_kb))
+    assert result.exit_code == 1
+    assert_inert(result.stderr)
+    assert f"{hostile_kb}/agents/hostile.yaml:4:1: KB021 unknown field 'a\\x1b]8;;" \
+        in result.stderr
+
+
+def test_fmt_left_alone_reason_is_inert(hostile_kb: Path) -> None:
+    result = invoke("fmt", str(hostile_kb / "agents" / "hostile.yaml"))
+    assert result.exit_code == 1
+    assert_inert(result.stderr)
+    assert "KB021 unknown field 'a\\x1b]8;;" in result.stderr
+
+
+def test_new_echoes_arguments_inertly(kb_copy: Path) -> None:
+    result = invoke("new", "agent", "x\x1b[2J\x9b\nkb/agents/ketamine.yaml:1:1: KB999 forged",
+                    "--kb", str(kb_copy))
+    assert result.exit_code == 2
+    assert_inert(result.stderr)
+    assert "invalid id 'x\\x1b[2J\\x9b\\nkb/agents" in result.stderr
+
+
+# -- query output ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ("show", "ketamine", "-f", "json"),
+    ("cite", "berman-2000", "--style", "csl-json"),
+    ("graph", "-f", "json"),
+    ("show", "ketamine"),
+    ("cite", "berman-2000"),
+    ("list", "-f", "json"),
+])
+def test_query_output_is_inert(hostile_values_kb: Path, args: tuple[str, ...]) -> None:
+    result = invoke(*args, "--kb", str(hostile_values_kb))
+    assert result.exit_code == 0, result.output
+    assert_inert(result.stdout)
+    assert "\\x9b" in result.stdout or "\\u009b" in result.stdout
+
+
+def test_json_output_keeps_the_value(hostile_values_kb: Path) -> None:
+    """Escaped, not removed: the JSON reads back to the record's text."""
+    shown = json.loads(invoke("show", "ketamine", "-f", "json", "--kb",
+                              str(hostile_values_kb)).stdout)
+    assert shown["name"] == "Ket\x9bamine \x1b]8;;http://evil\x07\u202e"
+
+
+def test_json_text_escapes_only_inside_strings() -> None:
+    from ketakb.terminal import json_text
+
+    value = {"k\x9b": ["\u2028", "\udcff", "é·→"], "n": 1}
+    text = json_text(value, indent=2)
+    assert "\n  " in text and "é·→" in text
+    assert not RAW.findall(text) and "\udcff" not in text
+    assert json.loads(text) == value
+
+
+def test_safe_text_keeps_ordinary_text() -> None:
+    from ketakb.terminal import safe_text
+
+    assert safe_text("Ketamin · NMDA → Ψ ö 中") == "Ketamin · NMDA → Ψ ö 中"
+    assert safe_text("a\tb\r\nc\x7f\x85\u2066\udcff") == "a\\tb\\r\\nc\\x7f\\x85\\u2066\\udcff"
+
