@@ -257,12 +257,12 @@ def _crash(*args: object, **kwargs: object) -> Report:
 
 def test_user_never_sees_a_traceback(monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """Even an error outside any one file ends in a one-line message and exit code 2."""
+    """Even an error outside any one file ends in a one-line message and exit code 3."""
     monkeypatch.setattr("ketakb.validation.validate_kb", _crash)
     monkeypatch.setattr(sys, "argv", ["ketakb", "validate", str(VALID_KB)])
     with pytest.raises(SystemExit) as exit_info:
         main()
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 3
     err = capsys.readouterr().err
     assert err == ("ketakb: internal error: RuntimeError: the whole run failed\n"
                    "  run again with --debug for the traceback\n")

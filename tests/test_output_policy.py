@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 from typer.testing import CliRunner, Result
 
-from ketakb.cli import app
+from ketakb.cli import app, main
+from tests.conftest import VALID_KB
 
 runner = CliRunner()
 
@@ -148,3 +151,48 @@ def test_safe_text_keeps_ordinary_text() -> None:
     assert safe_text("Ketamin · NMDA → Ψ ö 中") == "Ketamin · NMDA → Ψ ö 中"
     assert safe_text("a\tb\r\nc\x7f\x85\u2066\udcff") == "a\\tb\\r\\nc\\x7f\\x85\\u2066\\udcff"
 
+
+
+# -- the same frame for every command: --debug, --version, internal errors --------------------
+
+COMMANDS = sorted(typer.main.get_command(app).commands)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_accepts_debug(command: str) -> None:
+    """The internal-error message says "run again with --debug": every command must take it."""
+    assert invoke(command, "--debug", "--help").exit_code == 0
+    assert invoke("--debug", command, "--help").exit_code == 0
+
+
+def test_version() -> None:
+    from ketakb import __version__
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout == f"ketakb {__version__}\n"
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^version\s*=", pyproject) is None  # one version, in __init__.py
+
+
+def _explode(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("bug with \x1b[2J and\nketakb: forged line")
+
+
+@pytest.mark.parametrize("debug_first", [False, True])
+def test_internal_error_has_its_own_exit_code(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        debug_first: bool) -> None:
+    """Exit 3, not the usage code 2; one escaped line; --debug anywhere lets it through."""
+    monkeypatch.setattr("ketakb.queries.KnowledgeBase.show", _explode)
+    monkeypatch.setattr(sys, "argv", ["ketakb", "show", "ketamine", "--kb", str(VALID_KB)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 3
+    assert capsys.readouterr().err == (
+        "ketakb: internal error: RuntimeError: bug with \\x1b[2J and\\nketakb: forged line\n"
+        "  run again with --debug for the traceback\n")
+    argv = (["ketakb", "--debug", "show", "ketamine"] if debug_first
+            else ["ketakb", "show", "ketamine", "--debug"])
+    monkeypatch.setattr(sys, "argv", [*argv, "--kb", str(VALID_KB)])
+    with pytest.raises(RuntimeError, match="bug with"):
+        main()

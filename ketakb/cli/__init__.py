@@ -10,6 +10,7 @@ import sys
 
 from ketakb.cli import authoring, export, query, validate  # noqa: F401 - registers their commands
 from ketakb.cli.app import app
+from ketakb.cli.options import INTERNAL_ERROR
 
 __all__ = ["app", "main"]
 
@@ -21,6 +22,8 @@ def main() -> None:
     except Exception as err:  # a user never sees a traceback without --debug
         if "--debug" in sys.argv:
             raise
-        sys.stderr.write(f"ketakb: internal error: {type(err).__name__}: {err}\n"
+        from ketakb.terminal import safe_text
+
+        sys.stderr.write(f"ketakb: internal error: {type(err).__name__}: {safe_text(err)}\n"
                          "  run again with --debug for the traceback\n")
-        sys.exit(2)
+        sys.exit(INTERNAL_ERROR)

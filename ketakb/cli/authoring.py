@@ -10,7 +10,7 @@ import typer
 
 from ketakb.cli import completion
 from ketakb.cli.app import app
-from ketakb.cli.options import KbOption, refuse_installed, resolve_kb, writable_kb
+from ketakb.cli.options import DebugOption, KbOption, refuse_installed, resolve_kb, writable_kb
 from ketakb.terminal import safe_text
 
 
@@ -23,6 +23,7 @@ def new(
         metavar="ID", help="Id of the new record (lower-case kebab-case).",
         show_default=False)],
     kb: KbOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Write a commented skeleton record at kb/<folder>/<ID>.yaml.
 
@@ -48,6 +49,7 @@ def fmt(
     kb: KbOption = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 1 and list the files that would change.")] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Rewrite records in canonical form (key order, safe quoting, sorted lists, wrapping).
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ketakb.cli.app import app
-from ketakb.cli.options import KbOption, NoCacheOption, resolve_kb
+from ketakb.cli.options import DebugOption, KbOption, NoCacheOption, resolve_kb
 
 
 class ExportFormat(str, Enum):
@@ -31,6 +31,7 @@ def export(
         "jsonl to standard output.", show_default=False)],
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Export every record and claim. A KB with validation errors is not exported.
 

@@ -20,7 +20,14 @@ import typer
 from ketakb import vocab
 from ketakb.cli import completion
 from ketakb.cli.app import app
-from ketakb.cli.options import FormatOption, KbOption, NoCacheOption, OutputFormat, resolve_kb
+from ketakb.cli.options import (
+    DebugOption,
+    FormatOption,
+    KbOption,
+    NoCacheOption,
+    OutputFormat,
+    resolve_kb,
+)
 from ketakb.terminal import safe_text
 
 if TYPE_CHECKING:
@@ -95,6 +102,7 @@ def list_(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """List records, grouped by kind, with name and a one-line summary."""
     if kind is not None:
@@ -115,6 +123,7 @@ def show(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Show one record with every claim that involves it, wherever that claim is stored."""
     with _open(kb, no_cache) as knowledge:
@@ -132,6 +141,7 @@ def search(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Full-text search over names, synonyms, summaries, statements and quotes, ranked."""
     with _open(kb, no_cache) as knowledge:
@@ -160,6 +170,7 @@ def claims(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Claims, filtered; every filter given must hold."""
     _choice(status, vocab.STATUSES, "--status")
@@ -191,6 +202,7 @@ def explain(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Every chain of claims from ketamine (or --from) to a record, as a tree."""
     with _open(kb, no_cache) as knowledge:
@@ -213,6 +225,7 @@ def conflicts(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Where sources disagree: contested, refuted and outdated claims, and opposing claims."""
     with _open(kb, no_cache) as knowledge:
@@ -230,6 +243,7 @@ def sources(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """The bibliography: every source, one source, or what a record's claims rest on."""
     with _open(kb, no_cache) as knowledge:
@@ -250,6 +264,7 @@ def cite(
         "--style", "-s", help="text, bibtex or csl-json.")] = CiteStyle.text,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Citations for a source, or for every source a record's claims rest on."""
     from ketakb import citations
@@ -292,6 +307,7 @@ def graph(
     ] = GraphFormat.mermaid,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """The mechanism graph: records as nodes styled by kind, claims as edges."""
     if focus is not None and to is not None:
@@ -325,6 +341,7 @@ def stats(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Counts: records by kind, claims by status and peer-reviewed support, sources by type,
     quotes verified."""
