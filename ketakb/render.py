@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 
 from ketakb import vocab
 from ketakb.queries import REVERSED_PREDICATES, NotFound
-from ketakb.terminal import UNSAFE, is_terminal, json_text, safe_text
+from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -98,7 +98,7 @@ def emit(data: Any, fmt: str, out: IO[str]) -> None:
 
         out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20))
     else:
-        out.write(json_text(data, indent=2) + "\n")
+        out.write(fit_json(json_text(data, indent=2) + "\n", out))
 
 
 # -- records --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import IO
 
 from ketakb.findings import ERROR, Finding
-from ketakb.terminal import colour_wanted, console, json_text, safe_text
+from ketakb.terminal import colour_wanted, console, fit_json, json_text, safe_text
 from ketakb.validation import Report
 
 
@@ -63,7 +63,7 @@ def report_json(report: Report, out: IO[str]) -> None:
         "warnings": report.warnings,
         "findings": [f.as_json() for f in report.findings],
     }
-    out.write(json_text(document, indent=2) + "\n")
+    out.write(fit_json(json_text(document, indent=2) + "\n", out))
 
 
 def _escape_data(text: str) -> str:

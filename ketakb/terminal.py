@@ -46,6 +46,27 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def fit_json(text: str, out: IO[str]) -> str:
+    """JSON text as `out` can carry it: a character its encoding lacks becomes a `\\uXXXX`
+    escape, since the `backslashreplace` other output falls back to is no JSON escape."""
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return "".join(c if _encodes(c, encoding) else json.dumps(c)[1:-1] for c in text)
+    except LookupError:
+        pass
+    return text
+
+
+def _encodes(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_terminal(stream: IO[str] | None = None) -> bool:
     stream = stream or sys.stdout
     try:

@@ -5,7 +5,9 @@ behave alike everywhere; output survives a non-UTF-8 terminal; files get the use
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +16,9 @@ import typer.main
 from typer.testing import CliRunner, Result
 
 from ketakb.cli import app, main
-from tests.conftest import VALID_KB
+from tests.conftest import DATA, VALID_KB
+
+QUERY_KB = DATA / "query-kb"
 
 runner = CliRunner()
 
@@ -50,7 +54,7 @@ def hostile_values_kb(kb_copy: Path) -> Path:
     """A valid KB whose record text holds C1 CSI, OSC 8, ESC and a bidi override."""
     agent = kb_copy / "agents" / "ketamine.yaml"
     agent.write_text(agent.read_text(encoding="utf-8").replace(
-        "name: Ketamine", 'name: "Ket\\x9bamine \\e]8;;http://evil\\a\\u202e"'),
+        "name: Ketamine", 'name: "Ket\\x9bamine é→ \\e]8;;http://evil\\a\\u202e"'),
         encoding="utf-8")
     source = kb_copy / "sources" / "berman-2000.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace(
@@ -132,7 +136,7 @@ def test_json_output_keeps_the_value(hostile_values_kb: Path) -> None:
     """Escaped, not removed: the JSON reads back to the record's text."""
     shown = json.loads(invoke("show", "ketamine", "-f", "json", "--kb",
                               str(hostile_values_kb)).stdout)
-    assert shown["name"] == "Ket\x9bamine \x1b]8;;http://evil\x07\u202e"
+    assert shown["name"] == "Ket\x9bamine é→ \x1b]8;;http://evil\x07\u202e"
 
 
 def test_json_text_escapes_only_inside_strings() -> None:
@@ -196,3 +200,43 @@ def test_internal_error_has_its_own_exit_code(
     monkeypatch.setattr(sys, "argv", [*argv, "--kb", str(VALID_KB)])
     with pytest.raises(RuntimeError, match="bug with"):
         main()
+
+
+# -- output encodings that lack `·` and `→` ---------------------------------------------------
+
+
+def _ketakb(*args: str, encoding: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "NO_COLOR": "1"}
+    env.pop("GITHUB_ACTIONS", None)
+    return subprocess.run([sys.executable, "-m", "ketakb", *args], env=env,
+                          capture_output=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_degrades_without_unicode(encoding: str, hostile_kb: Path) -> None:
+    """Under a C locale or a Windows console the text gets escapes instead of a crash."""
+    kb = ("--kb", str(QUERY_KB))
+    runs = {
+        ("show", "ketamine", *kb): 0,
+        ("explain", "rapid-antidepressant-effect", *kb): 0,
+        ("claims", *kb): 0,
+        ("stats", *kb): 0,
+        ("validate", str(hostile_kb)): 1,
+    }
+    for args, code in runs.items():
+        result = _ketakb(*args, encoding=encoding)
+        assert result.returncode == code, (args, result.stderr)
+        assert b"Error" not in result.stderr and b"internal error" not in result.stderr
+        if args[0] == "explain":  # the tree's `→`
+            assert "\\u2192" in result.stdout.decode(encoding), args
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_json_stays_json_without_unicode(encoding: str, hostile_values_kb: Path) -> None:
+    """JSON falls back to its own `\\uXXXX` escapes, never to Python's `\\xe9`."""
+    args = ("show", "ketamine", "-f", "json", "--kb", str(hostile_values_kb))
+    expected = json.loads(invoke(*args).stdout)
+    assert "é→" in expected["name"]
+    result = _ketakb(*args, encoding=encoding)
+    assert result.returncode == 0
+    assert json.loads(result.stdout.decode(encoding)) == expected

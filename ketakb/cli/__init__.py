@@ -6,6 +6,7 @@ commands, so `--help` and shell completion stay fast.
 
 from __future__ import annotations
 
+import io
 import sys
 
 from ketakb.cli import authoring, export, query, validate  # noqa: F401 - registers their commands
@@ -15,8 +16,17 @@ from ketakb.cli.options import INTERNAL_ERROR
 __all__ = ["app", "main"]
 
 
+def _degrade_output() -> None:
+    """A character the output encoding lacks (`·` under a C locale or `PYTHONIOENCODING=ascii`,
+    `→` in latin-1) is written as a backslash escape instead of ending the run."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     """Console entry point: no Python traceback ever reaches a user without --debug."""
+    _degrade_output()
     try:
         app()
     except Exception as err:  # a user never sees a traceback without --debug

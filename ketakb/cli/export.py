@@ -39,7 +39,7 @@ def export(
     """
     from ketakb.export import ExportError, export, kgx_left_out, load_kb, text_export
     from ketakb.reporters import write_findings
-    from ketakb.terminal import safe_text
+    from ketakb.terminal import fit_json, safe_text
 
     fmt = output.value
     if str(out) == "-" and fmt not in ("json", "jsonl"):
@@ -49,7 +49,7 @@ def export(
     try:
         data = load_kb(root, use_cache=not no_cache)
         if str(out) == "-":
-            sys.stdout.write(text_export(data, fmt))
+            sys.stdout.write(fit_json(text_export(data, fmt), sys.stdout))
             return
         export(data, fmt, out)
     except ExportError as err:
