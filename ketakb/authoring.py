@@ -9,14 +9,12 @@ reported and left alone. Writes are atomic: a temporary file in the same folder,
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ketakb import vocab
+from ketakb.atomic import atomic_write
 from ketakb.canonical import MODELINE_PREFIX, CannotFormat, canonical_text, comment_lines
 from ketakb.loader import RecordFile, check_bytes, discover, display_path, read_file
 
@@ -203,22 +201,6 @@ class FormatResult:
     display: str
     outcome: str
     reason: str = ""
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` by `text` atomically: temp file in the same folder, fsync, rename."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(name, path.stat().st_mode & 0o7777)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def format_bytes(record_file: RecordFile, raw: bytes) -> tuple[str | None, str]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -240,3 +242,40 @@ def test_json_stays_json_without_unicode(encoding: str, hostile_values_kb: Path)
     result = _ketakb(*args, encoding=encoding)
     assert result.returncode == 0
     assert json.loads(result.stdout.decode(encoding)) == expected
+
+
+# -- files get the permissions a plain open() would give them ---------------------------------
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.usefixtures("umask_022")
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "sqlite", "kgx"])
+def test_exports_follow_the_umask(fmt: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("export", "-f", fmt, "-o", str(out), "--kb", str(VALID_KB)).exit_code == 0
+    files = list(out.iterdir()) if out.is_dir() else [out]
+    assert files and {oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {"0o644"}
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_rewriting_keeps_a_files_own_mode(kb_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    out.write_text("{}", encoding="utf-8")
+    out.chmod(0o640)
+    assert invoke("export", "-f", "json", "-o", str(out), "--kb", str(kb_copy)).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    record = kb_copy / "agents" / "ketamine.yaml"
+    record.write_text(record.read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+    record.chmod(0o600)
+    result = invoke("fmt", str(record))
+    assert result.exit_code == 0 and result.stdout.startswith("reformatted ")
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    assert not list(record.parent.glob(".*.tmp"))
