@@ -28,7 +28,7 @@ runner = CliRunner()
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 #: A key that tries a hyperlink (OSC 8), a bell, a one-byte CSI, clear-screen, and a newline
 #: followed by a line that looks like a finding and one that looks like a workflow command.
-HOSTILE_KEY = ("a\\e]8;;http://evil.example\\a link \\e]8;;\\a \\x9b2J \\e[2J \\u202e"
+HOSTILE_KEY = ("a→\\e]8;;http://evil.example\\a link \\e]8;;\\a \\x9b2J \\e[2J \\u202e"
                "\\nkb/agents/ketamine.yaml:1:1: KB999 forged\\n::error::forged")
 HOSTILE_RECORD = f'id: hostile\nname: H\nsummary: s\n"{HOSTILE_KEY}": 1\n'
 FORGED = re.compile(r"^(kb/agents/ketamine\.yaml:1:1: KB999|::error::forged)", re.MULTILINE)
@@ -97,7 +97,7 @@ def test_export_refusal_lists_findings_inertly(hostile_kb: Path, tmp_path: Path)
                     "--kb", str(hostile_kb))
     assert result.exit_code == 1
     assert_inert(result.stderr)
-    assert f"{hostile_kb}/agents/hostile.yaml:4:1: KB021 unknown field 'a\\x1b]8;;" \
+    assert f"{hostile_kb}/agents/hostile.yaml:4:1: KB021 unknown field 'a→\\x1b]8;;" \
         in result.stderr
 
 
@@ -105,7 +105,7 @@ def test_fmt_left_alone_reason_is_inert(hostile_kb: Path) -> None:
     result = invoke("fmt", str(hostile_kb / "agents" / "hostile.yaml"))
     assert result.exit_code == 1
     assert_inert(result.stderr)
-    assert "KB021 unknown field 'a\\x1b]8;;" in result.stderr
+    assert "KB021 unknown field 'a→\\x1b]8;;" in result.stderr
 
 
 def test_new_echoes_arguments_inertly(kb_copy: Path) -> None:
@@ -214,22 +214,27 @@ def _ketakb(*args: str, encoding: str) -> subprocess.CompletedProcess[bytes]:
                           capture_output=True, timeout=120, check=False)
 
 
-@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
-def test_output_degrades_without_unicode(encoding: str, hostile_kb: Path) -> None:
+@pytest.mark.parametrize(("encoding", "commands"), [
+    ("ascii", ("show", "explain", "claims", "stats", "validate")),
+    ("latin-1", ("explain",)),  # latin-1 has `·` but no `→`
+])
+def test_output_degrades_without_unicode(encoding: str, commands: tuple[str, ...],
+                                         hostile_kb: Path) -> None:
     """Under a C locale or a Windows console the text gets escapes instead of a crash."""
     kb = ("--kb", str(QUERY_KB))
     runs = {
-        ("show", "ketamine", *kb): 0,
-        ("explain", "rapid-antidepressant-effect", *kb): 0,
-        ("claims", *kb): 0,
-        ("stats", *kb): 0,
-        ("validate", str(hostile_kb)): 1,
+        "show": (("show", "ketamine", *kb), 0),
+        "explain": (("explain", "rapid-antidepressant-effect", *kb), 0),
+        "claims": (("claims", *kb), 0),
+        "stats": (("stats", *kb), 0),
+        "validate": (("validate", str(hostile_kb)), 1),
     }
-    for args, code in runs.items():
+    for command in commands:
+        args, code = runs[command]
         result = _ketakb(*args, encoding=encoding)
         assert result.returncode == code, (args, result.stderr)
         assert b"Error" not in result.stderr and b"internal error" not in result.stderr
-        if args[0] == "explain":  # the tree's `→`
+        if command in ("explain", "validate"):  # the tree's `→`, the hostile key's
             assert "\\u2192" in result.stdout.decode(encoding), args
 
 
