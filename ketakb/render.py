@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 
 from ketakb import vocab
 from ketakb.queries import REVERSED_PREDICATES, NotFound
-from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text
+from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -92,11 +92,18 @@ def status_span(status: str) -> Span:
 
 
 def emit(data: Any, fmt: str, out: IO[str]) -> None:
-    """JSON (indented, UTF-8, unsafe characters escaped) or YAML of a JSON-ready value."""
+    """JSON (indented, UTF-8, unsafe characters escaped) or YAML of a JSON-ready value.
+
+    PyYAML writes NEL, bidi controls and U+2028 raw when it may write Unicode; such data, or a
+    stream that cannot carry the text, gets ASCII-only YAML (the rest escaped) instead.
+    """
     if fmt == "yaml":
         import yaml
 
-        out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20))
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20)
+        if not shows_as_is(text, out):
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=1 << 20)
+        out.write(text)
     else:
         out.write(fit_json(json_text(data, indent=2) + "\n", out))
 

@@ -16,6 +16,7 @@ text, non-ASCII letters included, passes unchanged.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -49,19 +50,31 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
 def fit_json(text: str, out: IO[str]) -> str:
     """JSON text as `out` can carry it: a character its encoding lacks becomes a `\\uXXXX`
     escape, since the `backslashreplace` other output falls back to is no JSON escape."""
+    encoding = _encoding(out)
+    if encoding is None or _encodes(text, encoding):
+        return text
+    return "".join(c if _encodes(c, encoding) else json.dumps(c)[1:-1] for c in text)
+
+
+def shows_as_is(text: str, out: IO[str]) -> bool:
+    """Whether serialised text (JSON, YAML: C0 controls already escaped) can go to `out`
+    unchanged: no other `UNSAFE` character raw, and every character in its encoding."""
+    encoding = _encoding(out)
+    return not _UNSAFE_IN_JSON.search(text) and (encoding is None or _encodes(text, encoding))
+
+
+def _encoding(out: IO[str]) -> str | None:
+    """The stream's encoding, if Python knows it."""
     encoding = getattr(out, "encoding", None) or "utf-8"
     try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        return "".join(c if _encodes(c, encoding) else json.dumps(c)[1:-1] for c in text)
+        return codecs.lookup(encoding).name
     except LookupError:
-        pass
-    return text
+        return None
 
 
-def _encodes(char: str, encoding: str) -> bool:
+def _encodes(text: str, encoding: str) -> bool:
     try:
-        char.encode(encoding)
+        text.encode(encoding)
     except UnicodeEncodeError:
         return False
     return True

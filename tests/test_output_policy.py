@@ -126,19 +126,23 @@ def test_new_echoes_arguments_inertly(kb_copy: Path) -> None:
     ("show", "ketamine"),
     ("cite", "berman-2000"),
     ("list", "-f", "json"),
+    ("show", "ketamine", "-f", "yaml"),
 ])
 def test_query_output_is_inert(hostile_values_kb: Path, args: tuple[str, ...]) -> None:
     result = invoke(*args, "--kb", str(hostile_values_kb))
     assert result.exit_code == 0, result.output
     assert_inert(result.stdout)
-    assert "\\x9b" in result.stdout or "\\u009b" in result.stdout
+    assert re.search(r"\\(x9b|u009b)", result.stdout, re.IGNORECASE)
 
 
-def test_json_output_keeps_the_value(hostile_values_kb: Path) -> None:
-    """Escaped, not removed: the JSON reads back to the record's text."""
-    shown = json.loads(invoke("show", "ketamine", "-f", "json", "--kb",
-                              str(hostile_values_kb)).stdout)
+def test_json_and_yaml_output_keep_the_value(hostile_values_kb: Path) -> None:
+    """Escaped, not removed: the JSON and the YAML read back to the record's text."""
+    import yaml
+
+    args = ("show", "ketamine", "--kb", str(hostile_values_kb), "-f")
+    shown = json.loads(invoke(*args, "json").stdout)
     assert shown["name"] == "Ket\x9bamine é→ \x1b]8;;http://evil\x07\u202e"
+    assert yaml.safe_load(invoke(*args, "yaml").stdout) == shown
 
 
 def test_json_text_escapes_only_inside_strings() -> None:
@@ -239,14 +243,20 @@ def test_output_degrades_without_unicode(encoding: str, commands: tuple[str, ...
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
-def test_json_stays_json_without_unicode(encoding: str, hostile_values_kb: Path) -> None:
-    """JSON falls back to its own `\\uXXXX` escapes, never to Python's `\\xe9`."""
-    args = ("show", "ketamine", "-f", "json", "--kb", str(hostile_values_kb))
-    expected = json.loads(invoke(*args).stdout)
-    assert "é→" in expected["name"]
-    result = _ketakb(*args, encoding=encoding)
-    assert result.returncode == 0
-    assert json.loads(result.stdout.decode(encoding)) == expected
+def test_json_and_yaml_stay_readable_without_unicode(encoding: str, kb_copy: Path) -> None:
+    """JSON and YAML fall back to their own escapes, never to Python's `\\xe9`."""
+    import yaml
+
+    agent = kb_copy / "agents" / "ketamine.yaml"
+    agent.write_text(agent.read_text(encoding="utf-8").replace(
+        "name: Ketamine", "name: Ketamine é→"), encoding="utf-8")
+    args = ("show", "ketamine", "--kb", str(kb_copy), "-f")
+    expected = json.loads(invoke(*args, "json").stdout)
+    assert expected["name"] == "Ketamine é→"
+    for fmt, load in (("json", json.loads), ("yaml", yaml.safe_load)):
+        result = _ketakb(*args, fmt, encoding=encoding)
+        assert result.returncode == 0
+        assert load(result.stdout.decode(encoding)) == expected
 
 
 # -- files get the permissions a plain open() would give them ---------------------------------
