@@ -9,15 +9,13 @@ reported and left alone. Writes are atomic: a temporary file in the same folder,
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ketakb import vocab
+from ketakb.atomic import atomic_write
 from ketakb.canonical import MODELINE_PREFIX, CannotFormat, canonical_text, comment_lines
 from ketakb.findings import Finding
 from ketakb.loader import (
@@ -211,29 +209,6 @@ class FormatResult:
     display: str
     outcome: str
     reason: str = ""
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` by `text` atomically: temp file in the same folder, fsync, rename.
-
-    A symbolic link stays a link and its target is replaced (`fmt` follows only links that
-    stay inside the KB). A file its owner made read-only is refused, not replaced.
-    """
-    target = Path(os.path.realpath(path))
-    if not os.access(target, os.W_OK):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(name, target.stat().st_mode & 0o7777)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def format_bytes(record_file: RecordFile, raw: bytes) -> tuple[str | None, str]:

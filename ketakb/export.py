@@ -26,19 +26,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from ketakb import vocab
+from ketakb.atomic import atomic_open as _atomic
+from ketakb.atomic import atomic_path
 from ketakb.findings import Finding
 from ketakb.shapes import claim_json, record_json
+from ketakb.terminal import json_text
 
 FORMATS = ("json", "jsonl", "csv", "sqlite", "kgx")
 KIND_ORDER = tuple(vocab.FOLDER_OF_KIND)
@@ -91,26 +90,8 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
 # -- writing safely -------------------------------------------------------------------------
 
 
-@contextmanager
-def _atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """A file written next to `path` and renamed over it only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if "b" in mode:
-            with os.fdopen(fd, mode) as handle:
-                yield handle
-        else:
-            with os.fdopen(fd, mode, encoding="utf-8", newline="") as handle:
-                yield handle
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    return json_text(value)
 
 
 # -- json and jsonl -------------------------------------------------------------------------
@@ -122,8 +103,7 @@ def json_document(data: Dataset) -> dict[str, Any]:
 
 
 def write_json(data: Dataset, out: IO[str]) -> None:
-    json.dump(json_document(data), out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    out.write(json_text(json_document(data), indent=2) + "\n")
 
 
 def write_jsonl(data: Dataset, out: IO[str]) -> None:
@@ -342,21 +322,14 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
 
 
 def write_sqlite(data: Dataset, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        db = sqlite3.connect(name)
+    with atomic_path(path) as temp:
+        db = sqlite3.connect(temp)
         try:
             fill_sqlite(data, db)
             db.execute("VACUUM")
             add_table_search(db)
         finally:
             db.close()
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 # -- kgx ------------------------------------------------------------------------------------

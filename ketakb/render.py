@@ -8,14 +8,13 @@ PyYAML only for `--format yaml`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from ketakb import vocab
 from ketakb.queries import REVERSED_PREDICATES, NotFound
-from ketakb.terminal import is_terminal, safe_text
+from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -93,13 +92,20 @@ def status_span(status: str) -> Span:
 
 
 def emit(data: Any, fmt: str, out: IO[str]) -> None:
-    """JSON (indented, UTF-8) or YAML of a JSON-ready value."""
+    """JSON (indented, UTF-8, unsafe characters escaped) or YAML of a JSON-ready value.
+
+    PyYAML writes NEL, bidi controls and U+2028 raw when it may write Unicode; such data, or a
+    stream that cannot carry the text, gets ASCII-only YAML (the rest escaped) instead.
+    """
     if fmt == "yaml":
         import yaml
 
-        out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20))
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20)
+        if not shows_as_is(text, out):
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=1 << 20)
+        out.write(text)
     else:
-        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        out.write(fit_json(json_text(data, indent=2) + "\n", out))
 
 
 # -- records --------------------------------------------------------------------------------
@@ -359,7 +365,7 @@ def mermaid(graph: dict[str, Any]) -> str:
 
 
 def _dot_text(text: str) -> str:
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text)
+    text = UNSAFE.sub(" ", text)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -1,17 +1,18 @@
 """Reporters turn a validation report into text, JSON or GitHub annotations.
 
 The report is a value (`validation.Report`); each reporter only formats it, so adding a
-format never touches the checks.
+format never touches the checks. Every command that prints findings prints them here, and
+every field of a finding goes out under the policy of `ketakb.terminal`: on one line, with
+control characters and the like shown as escapes (`safe_text`, `json_text`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import IO
 
 from ketakb.findings import ERROR, Finding
-from ketakb.terminal import colour_wanted, console, safe_text
+from ketakb.terminal import colour_wanted, console, fit_json, json_text, safe_text
 from ketakb.validation import Report
 
 
@@ -24,15 +25,20 @@ def _summary(report: Report) -> str:
             f"{plural(report.claims, 'claim')})")
 
 
+def write_findings(findings: Iterable[Finding], out: IO[str]) -> None:
+    """Each finding as a plain `file:line:col: CODE message` line, and its hint on the next."""
+    for f in findings:
+        out.write(f"{safe_text(f.file)}:{f.line}:{f.column}: {f.code} {safe_text(f.message)}\n")
+        if f.hint:
+            out.write(f"  hint: {safe_text(f.hint)}\n")
+
+
 def report_text(report: Report, out: IO[str]) -> None:
     """Rich and coloured on a terminal; one plain `file:line:col: CODE message` line otherwise."""
     if colour_wanted(out):
         _report_rich(report, out)
         return
-    for f in report.findings:
-        out.write(f"{safe_text(f.file)}:{f.line}:{f.column}: {f.code} {safe_text(f.message)}\n")
-        if f.hint:
-            out.write(f"  hint: {safe_text(f.hint)}\n")
+    write_findings(report.findings, out)
     out.write(_summary(report) + "\n")
 
 
@@ -57,11 +63,13 @@ def report_json(report: Report, out: IO[str]) -> None:
         "warnings": report.warnings,
         "findings": [f.as_json() for f in report.findings],
     }
-    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    out.write(fit_json(json_text(document, indent=2) + "\n", out))
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Workflow-command data on one line: control characters shown as escapes (a CR or LF
+    could start a forged command), then `%` encoded as GitHub decodes it."""
+    return safe_text(text).replace("%", "%25")
 
 
 def _escape_property(text: str) -> str:

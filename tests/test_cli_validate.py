@@ -128,11 +128,12 @@ def _finding(message: str, file: str = "kb/agents/x.yaml", hint: str = "") -> Fi
 
 
 def test_github_annotation_escaping() -> None:
-    """Data escapes % CR LF; properties also escape : and , (as @actions/core does)."""
+    """Data shows CR LF as escapes and encodes %; properties also escape : and , (as
+    @actions/core does)."""
     finding = _finding("100% of 'a,b:c'\r\nsecond line", file="k,b:%/x.yaml", hint="fix: it")
     assert github_annotation(finding) == (
         "::error file=k%2Cb%3A%25/x.yaml,line=3,col=5,title=KB021"
-        "::100%25 of 'a,b:c'%0D%0Asecond line (hint: fix: it)")
+        "::100%25 of 'a,b:c'\\r\\nsecond line (hint: fix: it)")
     warning = Finding("a.yaml", 1, 1, "KB051", "no claim involves 'a'")
     assert github_annotation(warning) == "::warning file=a.yaml,line=1,col=1,title=KB051" \
         "::no claim involves 'a'"
@@ -150,7 +151,7 @@ def test_github_format_through_the_cli(tmp_path: Path) -> None:
     escaped_kb = str(kb).replace(",", "%2C").replace(":", "%3A")
     assert annotations == [
         f"::error file={escaped_kb}/agents/weird.yaml,line=4,col=1,title=KB021"
-        "::unknown field '50%25,a:b%0Ac' (hint: allowed here: claims, class, id, name, notes, "
+        "::unknown field '50%25,a:b\\nc' (hint: allowed here: claims, class, id, name, notes, "
         "summary, synonyms, xrefs)"]
     assert SUMMARY.match(summary)
 
@@ -256,12 +257,12 @@ def _crash(*args: object, **kwargs: object) -> Report:
 
 def test_user_never_sees_a_traceback(monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """Even an error outside any one file ends in a one-line message and exit code 2."""
+    """Even an error outside any one file ends in a one-line message and exit code 3."""
     monkeypatch.setattr("ketakb.validation.validate_kb", _crash)
     monkeypatch.setattr(sys, "argv", ["ketakb", "validate", str(VALID_KB)])
     with pytest.raises(SystemExit) as exit_info:
         main()
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 3
     err = capsys.readouterr().err
     assert err == ("ketakb: internal error: RuntimeError: the whole run failed\n"
                    "  run again with --debug for the traceback\n")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ketakb import authoring
+from ketakb import atomic, authoring
 from ketakb.authoring import CHANGED, SKIPPED, UNCHANGED, format_paths
 from ketakb.cli import app
 from ketakb.validation import validate_kb
@@ -207,7 +207,7 @@ def test_fmt_in_a_read_only_folder_reports_each_file(kb_copy: Path,
 
     changing = {r.display for r in format_paths([kb_copy], check=True) if r.outcome == CHANGED}
     assert changing  # the fixture KB is not canonical
-    monkeypatch.setattr(authoring.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
     before = {p: p.read_bytes() for p in kb_copy.rglob("*.yaml")}
     result = invoke("fmt", str(kb_copy))
     assert result.exit_code == 1

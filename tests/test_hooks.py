@@ -111,7 +111,9 @@ def test_with_pre_commit_itself(repo: Path, tmp_path_factory: pytest.TempPathFac
         local.append({**keep, "language": "system", "args": ARGS[hook_id]})
     config = {"repos": [{"repo": "local", "hooks": local}]}
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    env = {key: value for key, value in os.environ.items() if key != "KETAKB_KB"}
+    # no GIT_* from a calling git (a hook, `git rebase -x`): git must act on the fixture only
+    env = {key: value for key, value in os.environ.items()
+           if key != "KETAKB_KB" and not key.startswith("GIT_")}
     env.update(PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
                PRE_COMMIT_HOME=str(tmp_path_factory.mktemp("pre-commit-home")),
                GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")

@@ -10,7 +10,8 @@ import typer
 
 from ketakb.cli import completion
 from ketakb.cli.app import app
-from ketakb.cli.options import KbOption, refuse_installed, resolve_kb, writable_kb
+from ketakb.cli.options import DebugOption, KbOption, refuse_installed, resolve_kb, writable_kb
+from ketakb.terminal import safe_text
 
 
 @app.command()
@@ -22,6 +23,7 @@ def new(
         metavar="ID", help="Id of the new record (lower-case kebab-case).",
         show_default=False)],
     kb: KbOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Write a commented skeleton record at kb/<folder>/<ID>.yaml.
 
@@ -34,9 +36,9 @@ def new(
     try:
         path = new_record(root, kind, ident)
     except AuthoringError as err:
-        sys.stderr.write(f"ketakb new: {err}\n")
+        sys.stderr.write(f"ketakb new: {safe_text(err)}\n")
         raise typer.Exit(2 if err.usage else 1) from None
-    sys.stdout.write(f"wrote {path}\n")
+    sys.stdout.write(f"wrote {safe_text(path)}\n")
 
 
 @app.command()
@@ -47,6 +49,7 @@ def fmt(
     kb: KbOption = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 1 and list the files that would change.")] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Rewrite records in canonical form (key order, safe quoting, sorted lists, wrapping).
 
@@ -67,13 +70,13 @@ def fmt(
     outside = [r for r in results if r.outcome == OUTSIDE]
     for result in changed:
         verb = "would reformat" if check else "reformatted"
-        sys.stdout.write(f"{verb} {result.display}\n")
+        sys.stdout.write(f"{verb} {safe_text(result.display)}\n")
     for result in skipped:
-        sys.stderr.write(f"{result.display}: left alone: {result.reason}\n")
+        sys.stderr.write(f"{safe_text(result.display)}: left alone: {safe_text(result.reason)}\n")
     unchanged = len(results) - len(changed) - len(skipped) - len(outside)
     summary = (f"{len(changed)} file(s) {'would be ' if check else ''}reformatted, "
                f"{unchanged} already canonical, {len(skipped)} left alone")
     if outside:
-        summary += f", {len(outside)} outside the KB {within} passed over"
+        summary += f", {len(outside)} outside the KB {safe_text(within)} passed over"
     sys.stderr.write(summary + "\n")
     raise typer.Exit(1 if skipped or (check and changed) else 0)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ketakb.cli.app import app
-from ketakb.cli.options import KbOption, NoCacheOption, resolve_kb
+from ketakb.cli.options import DebugOption, KbOption, NoCacheOption, resolve_kb
 
 
 class ExportFormat(str, Enum):
@@ -31,12 +31,15 @@ def export(
         "jsonl to standard output.", show_default=False)],
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Export every record and claim. A KB with validation errors is not exported.
 
     Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
     """
     from ketakb.export import ExportError, export, kgx_left_out, load_kb, text_export
+    from ketakb.reporters import write_findings
+    from ketakb.terminal import fit_json, safe_text
 
     fmt = output.value
     if str(out) == "-" and fmt not in ("json", "jsonl"):
@@ -46,18 +49,16 @@ def export(
     try:
         data = load_kb(root, use_cache=not no_cache)
         if str(out) == "-":
-            sys.stdout.write(text_export(data, fmt))
+            sys.stdout.write(fit_json(text_export(data, fmt), sys.stdout))
             return
         export(data, fmt, out)
     except ExportError as err:
-        for finding in err.findings:
-            sys.stderr.write(f"{finding.file}:{finding.line}:{finding.column}: "
-                             f"{finding.code} {finding.message}\n")
-        sys.stderr.write(f"ketakb export: {err}\n")
+        write_findings(err.findings, sys.stderr)
+        sys.stderr.write(f"ketakb export: {safe_text(err)}\n")
         raise typer.Exit(1 if err.findings else 2) from None
     claims = sum(len(r.get("claims", ())) for _, r in data.records)
     sys.stderr.write(f"exported {len(data.records)} records and {claims} claims as {fmt} "
-                     f"to {out}\n")
+                     f"to {safe_text(out)}\n")
     left_out = kgx_left_out(data) if fmt == "kgx" else []
     if left_out:
         sys.stderr.write(f"kgx: left out {len(left_out)} record(s), and their claims, with no "

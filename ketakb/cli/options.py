@@ -21,13 +21,20 @@ KbOption = Annotated[
     ),
 ]
 
+#: Every command takes it (the internal-error message says to run again with it); `main`
+#: lets the traceback through when it is given, and `validate` also puts the traceback of an
+#: error in one file into that file's KB099 finding.
 DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show Python tracebacks of internal errors.")
 ]
 
+#: Exit code of an internal error (a bug), apart from findings (1) and usage errors (2).
+INTERNAL_ERROR = 3
 
-__all__ = ["KB_ENV", "DebugOption", "FormatOption", "KbOption", "NoCacheOption", "OutputFormat",
-           "bundled_kb", "refuse_installed", "resolve_kb", "writable_kb"]
+
+__all__ = ["INTERNAL_ERROR", "KB_ENV", "DebugOption", "FormatOption", "KbOption",
+           "NoCacheOption", "OutputFormat", "bundled_kb", "refuse_installed", "resolve_kb",
+           "writable_kb"]
 
 
 def resolve_kb(option: Path | None, *, param_hint: str = "--kb") -> KbLocation:

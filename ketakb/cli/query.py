@@ -20,7 +20,15 @@ import typer
 from ketakb import vocab
 from ketakb.cli import completion
 from ketakb.cli.app import app
-from ketakb.cli.options import FormatOption, KbOption, NoCacheOption, OutputFormat, resolve_kb
+from ketakb.cli.options import (
+    DebugOption,
+    FormatOption,
+    KbOption,
+    NoCacheOption,
+    OutputFormat,
+    resolve_kb,
+)
+from ketakb.terminal import safe_text
 
 if TYPE_CHECKING:
     from ketakb.queries import KnowledgeBase, Match
@@ -51,7 +59,7 @@ def _open(kb: Path | None, no_cache: bool) -> KnowledgeBase:
 
 def _nothing(message: str | None = None) -> NoReturn:
     if message:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(safe_text(message) + "\n")
     raise typer.Exit(1)
 
 
@@ -73,7 +81,7 @@ def _choice(value: str | None, allowed: Collection[str], option: str) -> str | N
         return value
     close = difflib.get_close_matches(value, list(allowed), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; one of: {', '.join(allowed)}"
-    raise typer.BadParameter(f"'{value}' is not allowed{hint}", param_hint=option)
+    raise typer.BadParameter(f"'{safe_text(value)}' is not allowed{hint}", param_hint=option)
 
 
 def _respond(data: Any, output: OutputFormat, table: str, *table_args: Any) -> None:
@@ -94,6 +102,7 @@ def list_(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """List records, grouped by kind, with name and a one-line summary."""
     if kind is not None:
@@ -114,6 +123,7 @@ def show(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Show one record with every claim that involves it, wherever that claim is stored."""
     with _open(kb, no_cache) as knowledge:
@@ -131,6 +141,7 @@ def search(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Full-text search over names, synonyms, summaries, statements and quotes, ranked."""
     with _open(kb, no_cache) as knowledge:
@@ -159,6 +170,7 @@ def claims(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Claims, filtered; every filter given must hold."""
     _choice(status, vocab.STATUSES, "--status")
@@ -190,6 +202,7 @@ def explain(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Every chain of claims from ketamine (or --from) to a record, as a tree."""
     with _open(kb, no_cache) as knowledge:
@@ -217,6 +230,7 @@ def conflicts(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Where sources disagree: contested, refuted and outdated claims, and opposing claims."""
     with _open(kb, no_cache) as knowledge:
@@ -234,6 +248,7 @@ def sources(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """The bibliography: every source, one source, or what a record's claims rest on."""
     with _open(kb, no_cache) as knowledge:
@@ -254,6 +269,7 @@ def cite(
         "--style", "-s", help="text, bibtex or csl-json.")] = CiteStyle.text,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Citations for a source, or for every source a record's claims rest on."""
     from ketakb import citations
@@ -296,6 +312,7 @@ def graph(
     ] = GraphFormat.mermaid,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """The mechanism graph: records as nodes styled by kind, claims as edges."""
     if focus is not None and to is not None:
@@ -334,6 +351,7 @@ def stats(
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Counts: records by kind, claims by status and peer-reviewed support, sources by type,
     quotes verified."""

@@ -115,7 +115,7 @@ def validate(
 
 
 @app.command()
-def rules() -> None:
+def rules(debug: DebugOption = False) -> None:
     """List the rule codes validate reports, with their severity."""
     from ketakb.findings import RULES
 
@@ -130,6 +130,7 @@ def schema(
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 1 if the folder's schemas differ from the models."
     )] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Write the JSON Schema of every kind (draft-07, for editors) generated from the models."""
     from ketakb.schema import schema_files, stale_schema_files
