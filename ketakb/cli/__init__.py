@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from ketakb.cli import authoring, export, query, validate  # noqa: F401 - registers their commands
+from ketakb.cli import authoring, export, query, site, validate  # noqa: F401 - registers their commands
 from ketakb.cli.app import app
 
 __all__ = ["app", "main"]
