@@ -455,3 +455,21 @@ def test_cli_refuses_a_kb_with_errors(write_record: Any, kb_copy: Path,
     result = runner.invoke(app, ["site", "--out", str(tmp_path / "site"), "--kb", str(kb_copy)])
     assert result.exit_code == 1
     assert "broken.yaml" in result.stderr and not (tmp_path / "site").exists()
+
+
+def test_pages_workflow_builds_on_main_and_deploys_with_least_privilege() -> None:
+    path = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "pages.yml"
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
+    assert triggers["push"] == {"branches": ["main"]}
+    assert workflow["permissions"] == {}
+    build_job, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert build_job["permissions"] == {"contents": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["needs"] == "build"
+    uses = [s["uses"].split("@")[0] for s in build_job["steps"] if "uses" in s]
+    assert uses == ["actions/checkout", "actions/setup-python", "actions/upload-pages-artifact"]
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+    runs = "\n".join(s.get("run", "") for s in build_job["steps"])
+    assert "ketakb site --kb kb --out _site" in runs
+    assert build_job["steps"][-1]["with"]["path"] == "_site"
