@@ -368,7 +368,8 @@ class _Builder:
         for claim in citing:
             stances = sorted({e["stance"] for e in claim["evidence"] if e["source"] == ident})
             figures = any(f["source"] == ident for f in claim["figures"])
-            side = [self.stance(s) for s in stances] + (["figures"] if figures else [])
+            side = [self.stance(s) for s in stances] + (["cited for figures"] if figures
+                                                         else [])
             rows.append([self.claim_link(root, claim), raw_join(*_spaced(side)),
                          self.status(claim["status"])])
         bib = bibtex_entry(source, bibtex_key(ident, set()))
