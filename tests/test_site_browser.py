@@ -147,3 +147,19 @@ def test_a_phone_width_screen_needs_no_sideways_scrolling(driver: Any, site: Pat
             assert not wide, page
     finally:
         driver.set_window_size(1200, 900)
+
+
+def test_the_search_box_on_any_page_searches(driver: Any, site: Path, tmp_path: Path) -> None:
+    """The header's form goes to search.html?q=… (the Content-Security-Policy lets it)."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    assert visit(driver, site, "records/nmda-receptor.html", tmp_path) == []
+    box = driver.find_element("id", "site-q")
+    box.send_keys("esketamine", Keys.ENTER)
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements("css selector", "#search-results li a"))
+    assert driver.current_url.endswith("/search.html?q=esketamine")
+    results = driver.find_elements("css selector", "#search-results li a")
+    assert results and results[0].text == "Esketamine"
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

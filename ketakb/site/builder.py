@@ -91,6 +91,7 @@ class _Builder:
             for source in dict.fromkeys(cited):
                 self.citing[source].append(claim)
         self.files: dict[str, bytes] = {}
+        self._chrome: dict[str, tuple[Markup, Markup]] = {}
 
     # -- pieces ----------------------------------------------------------------------------
 
@@ -144,40 +145,47 @@ class _Builder:
     def page(self, path: str, title: str, *body: Child, scripts: Sequence[str] = ()) -> None:
         """A whole HTML document around `body`, stored at `path`."""
         root = "../" * path.count("/")
-
-        def to(target: str) -> Href:
-            return internal(root + target)
-
-        nav = el("nav", el("ul", *(el("li", el("a", label, href=to(target))) for label, target in (
-            ("Home", "index.html"), ("Mechanisms", "mechanisms/index.html"),
-            ("Conflicts", "conflicts.html"), ("Timeline", "timeline.html"),
-            ("Targets", "targets.html"), ("Search", "search.html")))), aria_label="Site")
-        search = el("form", el("label", "Search the KB", for_="site-q"),
-                    el("input", id="site-q", name="q", type="search", autocomplete="off"),
-                    el("button", "Search", type="submit"),
-                    role="search", action=to("search.html"), method="get")
+        top, bottom = self.chrome(root)
         document = raw_join(
-            Markup("<!doctype html>\n"),
-            el("html",
-               el("head",
-                  el("meta", charset="utf-8"),
-                  el("meta", name="viewport", content="width=device-width, initial-scale=1"),
-                  el("meta", http_equiv="Content-Security-Policy", content=CSP),
-                  el("title", f"{title} · ketakb"),
-                  el("link", rel="stylesheet", href=to("assets/style.css"))),
-               el("body",
-                  el("a", "Skip to content", href=internal("#main"), class_="skip"),
-                  el("header", el("a", "ketakb", href=to("index.html"), class_="brand"), nav,
-                     search),
-                  el("main", el("h1", title), *body, id="main", tabindex="-1"),
-                  el("footer", el("p", f"Built by ketakb {__version__} from "
-                                       f"{len(self.records)} records and {len(self.claims)} "
-                                       "claims. Every claim cites its sources; read them "
-                                       "before relying on it. Not medical advice.")),
-                  *(el("script", src=to(s)) for s in scripts)),
-               lang="en"),
-            Markup("\n"))
+            Markup('<!doctype html>\n<html lang="en">'),
+            el("head",
+               el("meta", charset="utf-8"),
+               el("meta", name="viewport", content="width=device-width, initial-scale=1"),
+               el("meta", http_equiv="Content-Security-Policy", content=CSP),
+               el("title", f"{title} · ketakb"),
+               el("link", rel="stylesheet", href=internal(root + "assets/style.css"))),
+            Markup("<body>"), top,
+            el("main", el("h1", title), *body, id="main", tabindex="-1"),
+            bottom, (el("script", src=internal(root + s)) for s in scripts),
+            Markup("</body></html>\n"))
         self.files[path] = document.encode("utf-8")
+
+    def chrome(self, root: str) -> tuple[Markup, Markup]:
+        """What every page at this depth has before and after its <main>: the skip link,
+        header, navigation and search box; the footer. Made once per depth."""
+        if root not in self._chrome:
+            def to(target: str) -> Href:
+                return internal(root + target)
+
+            nav = el("nav", el("ul", *(el("li", el("a", label, href=to(target)))
+                                       for label, target in (
+                ("Home", "index.html"), ("Mechanisms", "mechanisms/index.html"),
+                ("Conflicts", "conflicts.html"), ("Timeline", "timeline.html"),
+                ("Targets", "targets.html"), ("Search", "search.html")))), aria_label="Site")
+            search = el("form", el("label", "Search the KB", for_="site-q"),
+                        el("input", id="site-q", name="q", type="search", autocomplete="off"),
+                        el("button", "Search", type="submit"),
+                        role="search", action=to("search.html"), method="get")
+            top = raw_join(
+                el("a", "Skip to content", href=internal("#main"), class_="skip"),
+                el("header", el("a", "ketakb", href=to("index.html"), class_="brand"), nav,
+                   search))
+            bottom = el("footer", el("p", f"Built by ketakb {__version__} from "
+                                          f"{len(self.records)} records and {len(self.claims)} "
+                                          "claims. Every claim cites its sources; read them "
+                                          "before relying on it. Not medical advice."))
+            self._chrome[root] = (top, bottom)
+        return self._chrome[root]
 
     # -- pages -----------------------------------------------------------------------------
 

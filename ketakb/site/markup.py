@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Union
 from urllib.parse import quote, urlsplit
 
@@ -64,6 +65,15 @@ def raw_join(*children: Child) -> Markup:
     return Markup(render(children))
 
 
+@cache
+def _attribute(name: str) -> str:
+    """The attribute a keyword names (`aria_label` → aria-label); never an event handler."""
+    attribute = name.rstrip("_").replace("_", "-")
+    if attribute.lower().startswith("on"):
+        raise ValueError(f"no inline event handlers: {attribute}")
+    return attribute
+
+
 def el(tag: str, *children: Child, **attributes: str | bool | None) -> Markup:
     """One element. Attribute names drop a trailing "_" and turn "_" into "-" (`class_`,
     `aria_label`); None and False leave an attribute out, True writes it bare."""
@@ -71,9 +81,7 @@ def el(tag: str, *children: Child, **attributes: str | bool | None) -> Markup:
     for name, value in attributes.items():
         if value is None or value is False:
             continue
-        attribute = name.rstrip("_").replace("_", "-")
-        if attribute.lower().startswith("on"):
-            raise ValueError(f"no inline event handlers: {attribute}")
+        attribute = _attribute(name)
         if attribute in URL_ATTRIBUTES and not isinstance(value, Href):
             raise TypeError(f"{attribute} needs a checked Href, not {value!r}")
         start.append(f" {attribute}" if value is True else f' {attribute}="{escape(str(value))}"')
