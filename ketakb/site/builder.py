@@ -80,7 +80,6 @@ class _Builder:
         self.kb = kb
         self.records = {r["id"]: r for r in kb.records()}
         self.claims = sorted(kb.claims(), key=lambda c: c["id"])
-        self.claim_by_id = {c["id"]: c for c in self.claims}
         self.involving: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.citing: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for claim in self.claims:
@@ -277,7 +276,7 @@ class _Builder:
         if record["kind"] == "effect":
             body.append(el("p", el("a", f"How {self.name(AGENT)} leads to it",
                                    href=internal(root + mechanism_path(ident)))))
-        if claims:
+        if any(ident in (c["subject"], c["object"]) for c in claims):
             body += [el("h2", "Neighbourhood"), self.neighbourhood(root, record, claims)]
         body += [el("h2", f"Claims ({len(claims)})"),
                  self.claims_table(root, claims) if claims else el("p", "No claim involves it.")]
