@@ -21,7 +21,7 @@ from ketakb.cli import app
 from ketakb.render import KIND_COLOURS
 from ketakb.site import SiteError, build, write_site
 from ketakb.site.builder import MARKER
-from ketakb.site.diagram import TEXT_COLOUR, longest_path_layers, wrap
+from ketakb.site.diagram import TEXT_COLOUR, Edge, Node, diagram, longest_path_layers, wrap
 from ketakb.site.markup import (
     Href,
     doi_url,
@@ -399,6 +399,23 @@ def test_layers_are_longest_paths_and_a_cycle_ends() -> None:
     layers = longest_path_layers("a", steps)
     assert layers["a"] == 0 and layers["d"] == layers["c"] + 1
     assert set(layers) == {"a", "b", "c", "d"}
+
+
+def test_an_arrow_that_skips_a_column_passes_beside_its_boxes() -> None:
+    nodes = [Node(i, i.upper(), "receptor", Href(f"{i}.html"), n)
+             for n, i in enumerate(("a", "b", "c"))]
+    edges = [Edge(s, t, "leads to", Href(f"{s}-{t}.html"), f"{s} {t}")
+             for s, t in (("a", "b"), ("b", "c"), ("a", "c"))]
+    svg = diagram(nodes, edges, ident="d", title="t", description="d")
+    rects = {m["id"]: (int(m["y"]), int(m["y"]) + int(m["h"])) for m in re.finditer(
+        r'data-id="(?P<id>\w)"><title>\w</title><rect x="\d+" y="(?P<y>\d+)" width="\d+" '
+        r'height="(?P<h>\d+)"', svg)}
+    skipping = re.search(r'href="a-c.html".*?<path d="([^"]+)"', svg)
+    assert skipping and len(rects) == 3
+    across = re.search(r" L(\d+),(\d+)", skipping[1])  # the straight run through column b
+    assert across
+    top, bottom = rects["b"]
+    assert not top <= int(across[2]) <= bottom
 
 
 def test_wrap_cuts_long_words_and_marks_what_is_left_out() -> None:

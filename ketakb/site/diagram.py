@@ -4,8 +4,9 @@ A deterministic layered layout: one column per layer (distance from the agent, o
 focus / outgoing), boxes ordered in a column by where their neighbours in earlier columns sit,
 arrows with the predicate as label. An arrow that skips columns passes each one through a
 slot of its own between the boxes (as in Sugiyama's layered drawing), so it never crosses a
-box. Every box links to its record page and every arrow to its
-claim page; all text goes through `ketakb.site.markup`, so it is escaped.
+box. Every box links to its record page and every arrow to its claim page; all text goes
+through `ketakb.site.markup`, so it is escaped. Boxes take the kind colours of the Mermaid
+graphs (`ketakb.render`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ketakb.render import KIND_COLOURS
+from ketakb.render import KIND_COLOURS, KIND_STROKES
 from ketakb.site.markup import Href, Markup, el
 
 BOX_WIDTH = 176
@@ -28,10 +29,6 @@ MARGIN = 16
 WAYPOINT_HEIGHT = 2
 TEXT_COLOUR = "#1a1a1a"
 LINE_COLOUR = "#4d4d4d"
-KIND_STROKES = {
-    "agent": "#a93226", "receptor": "#2e5c9e", "pathway": "#2e7d32", "effect": "#8a6d00",
-    "condition": "#6c3483", "source": "#666666",
-}
 
 
 @dataclass(frozen=True)
