@@ -3,7 +3,8 @@ driven by Selenium), opened from file://: no console errors, the diagrams are dr
 search finds the NMDA receptor, and a phone-width screen needs no sideways scrolling.
 
 One browser session serves every test. Without the browser the tests fail when $CI is set
-(CI must run them) and are skipped otherwise.
+(CI must run them) and are skipped otherwise. $KETAKB_CHROMIUM and $KETAKB_CHROMEDRIVER name
+another browser and driver (such as a GitHub runner's Google Chrome and its chromedriver).
 """
 
 from __future__ import annotations
