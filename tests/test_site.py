@@ -336,6 +336,10 @@ def test_pages_are_well_formed_html5(which: str, request: pytest.FixtureRequest)
         for tag, attrs in page.tags:
             if tag == "svg":
                 assert attrs.get("role") == "img" and attrs.get("aria-labelledby"), path
+        for tag, attrs in page.tags:  # what the page loads comes from the site itself
+            if tag in ("script", "link", "img", "iframe", "object", "embed", "source"):
+                assert not re.match(r"^(?:[a-z]+:|//)", attrs.get("src") or
+                                    attrs.get("href") or ""), (path, tag, attrs)
         first_link = next(a for t, a in page.tags if t == "a")
         assert first_link.get("href") == "#main", path  # the skip link comes first
 
@@ -382,6 +386,13 @@ def test_every_text_colour_passes_wcag_aa() -> None:
     assert not re.search(r"(?<![-\w])color:(?!\s*#[0-9a-f]{6};)", css)  # all colours checkable
     for fill in KIND_COLOURS.values():
         assert contrast(TEXT_COLOUR, fill) >= 4.5
+
+
+def test_assets_load_nothing_from_elsewhere() -> None:
+    for asset in ("style.css", "search.js"):
+        text = (ASSETS / asset).read_text(encoding="utf-8")
+        assert not re.search(r"https?:|//[a-z]|@import|url\(|fetch\(|XMLHttpRequest|innerHTML",
+                             text), asset
 
 
 def test_layout_has_no_fixed_widths() -> None:
