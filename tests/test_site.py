@@ -79,7 +79,8 @@ def hostile_kb(root: Path) -> Path:
             "predicate": "approved_for", "object": "major-depressive-disorder",
             "statement": f"Approved {HOSTILE}", "status": "supported",
             "context": {"date": "2019-03-05", "jurisdiction": HOSTILE},
-            "evidence": [{"source": "label-2019", "stance": "supports"}]})
+            "evidence": [{"source": "label-2019", "stance": "supports"},
+                         {"source": "berman-2000", "stance": "supports"}]})
 
     def entity(record: dict[str, Any]) -> None:
         record.update(name=f"{record['name']} {HOSTILE}", summary=HOSTILE)
@@ -463,6 +464,17 @@ def test_cli_builds_the_site_and_replaces_an_earlier_one(tmp_path: Path) -> None
     result = runner.invoke(app, ["site", "--out", str(out), "--kb", str(VALID_KB)])
     assert result.exit_code == 0, result.output
     assert not (out / "records" / "stale.html").exists()
+
+
+def test_cli_builds_a_valid_kb_of_hostile_names_as_text(tmp_path: Path) -> None:
+    """The hostile KB is a valid one: nothing but escaping keeps its markup out of the pages."""
+    out = tmp_path / "site"
+    result = runner.invoke(app, ["site", "--out", str(out), "--kb", str(hostile_kb(tmp_path))])
+    assert result.exit_code == 0, result.output
+    pages = list(out.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        assert HOSTILE not in page.read_text(encoding="utf-8"), page
 
 
 def test_cli_leaves_a_folder_that_is_not_a_site_alone(tmp_path: Path) -> None:
