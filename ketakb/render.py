@@ -32,7 +32,7 @@ KIND_COLOURS = {
     "agent": "#fde2e4", "receptor": "#dbe8fb", "pathway": "#ddf3dd", "effect": "#fff2c2",
     "condition": "#ead9f7", "source": "#eeeeee",
 }
-_KIND_STROKES = {
+KIND_STROKES = {
     "agent": "#c0392b", "receptor": "#2e5c9e", "pathway": "#2e7d32", "effect": "#b7950b",
     "condition": "#6c3483", "source": "#777777",
 }
@@ -360,7 +360,7 @@ def mermaid(graph: dict[str, Any]) -> str:
                      f'{mermaid_id(edge["object"])}')
     for kind in sorted({n["kind"] for n in graph["nodes"]}):
         lines.append(f"    classDef {kind} fill:{KIND_COLOURS.get(kind, '#ffffff')},"
-                     f"stroke:{_KIND_STROKES.get(kind, '#333333')},color:#111111")
+                     f"stroke:{KIND_STROKES.get(kind, '#333333')},color:#111111")
     return "\n".join(lines) + "\n"
 
 

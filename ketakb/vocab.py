@@ -180,6 +180,37 @@ XREF_PATTERNS: dict[str, str] = {
     "wikidata": r"^Q\d+$",
 }
 XREF_RES: dict[str, re.Pattern[str]] = {k: re.compile(v) for k, v in XREF_PATTERNS.items()}
+#: Registry prefix → URL of an identifier's page there, "{}" standing for the local identifier
+#: (quoted). The site links identifiers through this table alone.
+XREF_URLS: dict[str, str] = {
+    "atc": "https://atcddd.fhi.no/atc_ddd_index/?code={}",
+    "cas": "https://commonchemistry.cas.org/detail?cas_rn={}",
+    "chebi": "https://www.ebi.ac.uk/chebi/searchId.do?chebiId=CHEBI:{}",
+    "chembl": "https://www.ebi.ac.uk/chembl/explore/compound/{}",
+    "chemspider": "https://www.chemspider.com/Chemical-Structure.{}.html",
+    "doid": "https://disease-ontology.org/?id=DOID:{}",
+    "drugbank": "https://go.drugbank.com/drugs/{}",
+    "drugcentral": "https://drugcentral.org/drugcard/{}",
+    "eco": "https://www.evidenceontology.org/term/ECO:{}",
+    "go": "https://amigo.geneontology.org/amigo/term/GO:{}",
+    "hgnc": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:{}",
+    "icd10": "https://icd.who.int/browse10/2019/en#/{}",
+    "inchikey": "https://pubchem.ncbi.nlm.nih.gov/#query={}",
+    "iuphar.family": "https://www.guidetopharmacology.org/GRAC/FamilyDisplayForward?familyId={}",
+    "iuphar.ligand": "https://www.guidetopharmacology.org/GRAC/LigandDisplayForward?ligandId={}",
+    "iuphar.target": "https://www.guidetopharmacology.org/GRAC/ObjectDisplayForward?objectId={}",
+    "kegg": "https://www.kegg.jp/entry/{}",
+    "mesh": "https://meshb.nlm.nih.gov/record/ui?ui={}",
+    "mondo": "https://purl.obolibrary.org/obo/MONDO_{}",
+    "ncbigene": "https://www.ncbi.nlm.nih.gov/gene/{}",
+    "ncit": "https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/{}",
+    "pubchem.compound": "https://pubchem.ncbi.nlm.nih.gov/compound/{}",
+    "reactome": "https://reactome.org/content/detail/{}",
+    "umls": "https://uts.nlm.nih.gov/uts/umls/concept/{}",
+    "unii": "https://precision.fda.gov/uniisearch/srs/unii/{}",
+    "uniprot": "https://www.uniprot.org/uniprotkb/{}/entry",
+    "wikidata": "https://www.wikidata.org/wiki/{}",
+}
 
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 PMID_PATTERN = r"^[1-9]\d{0,8}$"
