@@ -92,9 +92,11 @@ def test_github_annotations_are_one_command_each(hostile_kb: Path) -> None:
     assert annotation.startswith("::error file=") and summary.startswith("1 error, ")
 
 
-def test_export_refusal_lists_findings_inertly(hostile_kb: Path, tmp_path: Path) -> None:
-    result = invoke("export", "-f", "json", "-o", str(tmp_path / "out.json"),
-                    "--kb", str(hostile_kb))
+@pytest.mark.parametrize("command", [("export", "-f", "json"), ("site",)])
+def test_refusal_lists_findings_inertly(command: tuple[str, ...], hostile_kb: Path,
+                                        tmp_path: Path) -> None:
+    """Commands that refuse a KB with errors list them through the reporters."""
+    result = invoke(*command, "-o", str(tmp_path / "out"), "--kb", str(hostile_kb))
     assert result.exit_code == 1
     assert_inert(result.stderr)
     assert f"{hostile_kb}/agents/hostile.yaml:4:1: KB021 unknown field 'a→\\x1b]8;;" \

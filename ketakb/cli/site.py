@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ketakb.cli.app import app
-from ketakb.cli.options import KbOption, NoCacheOption, resolve_kb
+from ketakb.cli.options import DebugOption, KbOption, NoCacheOption, resolve_kb
 
 
 @app.command()
@@ -19,6 +19,7 @@ def site(
         "(which is replaced).", show_default=False)],
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Build the KB as a static website: a page per record, claim and source, mechanism
     diagrams, conflicts, timeline, target table and search. Open OUT/index.html in a
@@ -28,16 +29,15 @@ def site(
     """
     from ketakb import open_kb
     from ketakb.findings import ERROR
+    from ketakb.reporters import write_findings
     from ketakb.site import SiteError, build, write_site
+    from ketakb.terminal import safe_text
     from ketakb.validation import validate_kb
 
     root = resolve_kb(kb).path
-    report = validate_kb(root, use_cache=not no_cache)
+    report = validate_kb(root, use_cache=not no_cache, debug=debug)
     if report.errors:
-        for finding in report.findings:
-            if finding.severity == ERROR:
-                sys.stderr.write(f"{finding.file}:{finding.line}:{finding.column}: "
-                                 f"{finding.code} {finding.message}\n")
+        write_findings((f for f in report.findings if f.severity == ERROR), sys.stderr)
         sys.stderr.write(f"ketakb site: the KB has {report.errors} error(s); fix them "
                          "(`ketakb validate`) before building the site\n")
         raise typer.Exit(1)
@@ -46,7 +46,8 @@ def site(
     try:
         write_site(files, out)
     except (SiteError, OSError) as err:
-        sys.stderr.write(f"ketakb site: {err}\n")
+        sys.stderr.write(f"ketakb site: {safe_text(err)}\n")
         raise typer.Exit(2) from None
     pages = sum(name.endswith(".html") for name in files)
-    sys.stderr.write(f"wrote {pages} pages to {out}; open {out / 'index.html'}\n")
+    sys.stderr.write(f"wrote {pages} pages to {safe_text(out)}; open "
+                     f"{safe_text(out / 'index.html')}\n")
