@@ -430,6 +430,23 @@ def test_an_arrow_that_skips_a_column_passes_beside_its_boxes() -> None:
     assert not top <= int(across[2]) <= bottom
 
 
+def test_edge_labels_do_not_overlap_where_arrows_fan_in_or_run_together() -> None:
+    """Five arrows into one box, two of them from one box: every label keeps its own line."""
+    nodes = [Node(i, i.upper(), "receptor", Href(f"{i}.html"), 0 if i != "t" else 1)
+             for i in ("a", "b", "c", "d", "t")]
+    edges = [Edge(s, "t", label, Href(f"{s}-{n}.html"), f"{s} t")
+             for n, (s, label) in enumerate((("a", "binds"), ("a", "antagonist of"),
+                                             ("b", "part of"), ("c", "part of"),
+                                             ("d", "activates")))]
+    svg = diagram(nodes, edges, ident="d", title="t", description="d")
+    labels = [(int(m[1]), int(m[2])) for m in re.finditer(
+        r'<text x="(\d+)" y="(\d+)" fill="[^"]+" text-anchor="middle" font-size="12"', svg)]
+    assert len(labels) == 5
+    for n, (x, y) in enumerate(labels):
+        for x2, y2 in labels[n + 1:]:
+            assert abs(x - x2) > 80 or abs(y - y2) >= 12, labels
+
+
 def test_wrap_cuts_long_words_and_marks_what_is_left_out() -> None:
     assert wrap("NMDA receptor") == ("NMDA receptor",)
     lines = wrap("x" * 100)

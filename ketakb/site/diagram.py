@@ -11,7 +11,7 @@ graphs (`ketakb.render`).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -28,6 +28,8 @@ MARGIN = 16
 #: The slot an arrow passes a column through, between the boxes (no box drawn there).
 WAYPOINT_HEIGHT = 2
 TEXT_COLOUR = "#1a1a1a"
+#: The height of one edge label's line (12 px text).
+LABEL_LINE = 15
 LINE_COLOUR = "#4d4d4d"
 
 
@@ -194,7 +196,15 @@ def diagram(nodes: list[Node], edges: list[Edge], *, ident: str, title: str,
              el("defs", el("marker", el("path", d="M0,0 L10,5 L0,10 z", fill=LINE_COLOUR),
                            id=arrow, viewBox="0 0 10 10", refX="10", refY="5",
                            markerWidth="7", markerHeight="7", orient="auto-start-reverse"))]
-    parts += [_edge(edge, [boxes[slot] for slot in route], arrow) for edge, route in routes]
+    ends = Counter(slot for _, route in routes for slot in (route[0], route[-1]))
+    pairs = Counter(frozenset((route[0], route[-1])) for _, route in routes)
+    stacked: Counter[frozenset[str]] = Counter()
+    for edge, route in routes:  # arrows between the same two boxes: their labels one above another
+        pair = frozenset((route[0], route[-1]))
+        shift = LABEL_LINE * stacked[pair] - LABEL_LINE * (pairs[pair] - 1) // 2
+        stacked[pair] += 1
+        parts.append(_edge(edge, [boxes[slot] for slot in route], arrow,
+                           near_start=ends[route[-1]] > ends[route[0]], shift=shift))
     parts += [_node(node, boxes[node.id]) for node in sorted(nodes, key=lambda n: n.id)]
     svg = el("svg", *parts, xmlns="http://www.w3.org/2000/svg", width=str(width),
              height=str(height), viewBox=f"0 0 {width} {height}", role="img",
@@ -215,10 +225,23 @@ def _node(node: Node, box: _Box) -> Markup:
               data_id=node.id)
 
 
-def _edge(edge: Edge, route: list[_Box], arrow: str) -> Markup:
+def _label_at(t: float, start: tuple[int, int], end: tuple[int, int]) -> tuple[int, int]:
+    """The point at `t` (0 to 1) of the curve `_edge` draws from `start` to `end` (its control
+    points share the ends' heights, so it leaves and arrives level)."""
+    (x, y), (x2, y2) = start, end
+    middle = 3 * (1 - t) * t  # the weight of the two control points, half-way across
+    return (round(x + (x2 - x) * (middle / 2 + t ** 3)),
+            round(y + (y2 - y) * (middle * t + t ** 3)))
+
+
+def _edge(edge: Edge, route: list[_Box], arrow: str, *, near_start: bool,
+          shift: int) -> Markup:
     """Curves from box to box through the route's waypoints, leaving and entering each on
     the side that faces the next; two boxes in one column are joined by a bow on their right.
-    The label sits half-way: on the middle waypoint, else half-way along the curve."""
+    The label sits on the middle waypoint; between two boxes, a quarter of the way from the
+    box with fewer arrows (`near_start`), where the arrows fanning into the other are still
+    apart, so their labels do not overlap; `shift` moves it down (or up) past the labels of
+    other arrows between the same two boxes."""
     start, end = route[0], route[-1]
     if start.x == end.x:
         x = start.x + BOX_WIDTH
@@ -237,7 +260,7 @@ def _edge(edge: Edge, route: list[_Box], arrow: str) -> Markup:
             bend = (x2 - x) // 2
             d += f" C{x + bend},{y} {x2 - bend},{y2} {x2},{y2}"
             if len(route) == 2:
-                label_x, label_y = (x + x2) // 2, (y + y2) // 2
+                label_x, label_y = _label_at(0.25 if near_start else 0.75, (x, y), (x2, y2))
             elif n == len(route) // 2:  # on the middle waypoint's straight run, clear of others
                 label_x, label_y = box.x + BOX_WIDTH // 2, box.middle
             x, y = box.x + near, box.middle
@@ -245,7 +268,7 @@ def _edge(edge: Edge, route: list[_Box], arrow: str) -> Markup:
                 d += f" L{x},{y}"
     path = el("path", d=d, fill="none", stroke=LINE_COLOUR, stroke_width="1.5",
               marker_end=f"url(#{arrow})")
-    label = el("text", edge.label, x=str(label_x), y=str(label_y + 4), fill=TEXT_COLOUR,
+    label = el("text", edge.label, x=str(label_x), y=str(label_y + 4 + shift), fill=TEXT_COLOUR,
                text_anchor="middle", font_size="12", stroke="#ffffff", stroke_width="4",
                paint_order="stroke")
     return el("a", el("title", edge.title), path, label, href=edge.href, class_="edge")
