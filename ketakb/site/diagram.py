@@ -270,5 +270,5 @@ def _edge(edge: Edge, route: list[_Box], arrow: str, *, near_start: bool,
               marker_end=f"url(#{arrow})")
     label = el("text", edge.label, x=str(label_x), y=str(label_y + 4 + shift), fill=TEXT_COLOUR,
                text_anchor="middle", font_size="12", stroke="#ffffff", stroke_width="4",
-               paint_order="stroke")
+               class_="edge-label")  # its white halo goes under the text: style.css
     return el("a", el("title", edge.title), path, label, href=edge.href, class_="edge")
