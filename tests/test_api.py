@@ -19,6 +19,7 @@ from ketakb import findings, queries, validation
 from tests.conftest import ARCHIVES, VALID_KB
 
 ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 AsGiven = Callable[[Path], "str | os.PathLike[str]"]
 HEAVY = ("pydantic", "yaml", "sqlite3", "typer", "rich", "ketakb.validation", "ketakb.queries",
          "ketakb.findings", "ketakb.index")
@@ -79,6 +80,43 @@ def test_a_kb_opens_from_any_path(as_given: AsGiven) -> None:
         assert kb.lookup("ketamine").id == "ketamine"
     with ketakb.KnowledgeBase.open(as_given(VALID_KB)) as kb:
         assert kb.lookup("ketamine").id == "ketamine"
+
+
+def readme_example() -> tuple[str, str]:
+    """The code of the README's "Use from Python" example and the output it shows."""
+    section = README.read_text(encoding="utf-8").split("## Use from Python\n", 1)[1]
+    found = re.match(r".*?```python\n(.*?)```\n.*?```text\n(.*?)```", section, flags=re.DOTALL)
+    assert found, "the README's 'Use from Python' holds a ```python block, then a ```text one"
+    return found.group(1), found.group(2)
+
+
+def test_readme_example_prints_what_it_shows(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    code, shown = readme_example()
+    monkeypatch.chdir(ketakb.bundled_kb().parent)  # "from a clone"
+    exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})
+    printed = capsys.readouterr().out
+    assert printed == shown, ("the README's 'Use from Python' output is out of step; paste "
+                              f"this into its ```text block:\n{printed}")
+
+
+def test_mypy_sees_the_api_types(tmp_path: Path) -> None:
+    """As a user's project sees the installed package: typed (py.typed), with each public
+    name's real type, so the README example is clean and a wrong use is an error."""
+    code, _ = readme_example()
+    (tmp_path / "example.py").write_text(code, encoding="utf-8")
+    (tmp_path / "misuse.py").write_text(
+        "import ketakb\n"
+        "count: int = ketakb.validate_kb('kb')\n"
+        "ketakb.validate('kb')\n", encoding="utf-8")
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+         "--python-executable", sys.executable, "example.py", "misuse.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "MYPY_CACHE_DIR": str(tmp_path / "cache")})
+    errors = [line.split(" error: ")[0] + " " + line.rsplit("[", 1)[-1]
+              for line in checked.stdout.splitlines() if " error: " in line]
+    assert errors == ["misuse.py:2: assignment]", "misuse.py:3: attr-defined]"], checked.stdout
 
 
 def test_wheel_is_typed_and_versioned_once(tmp_path: Path) -> None:
