@@ -20,6 +20,7 @@ from tests.conftest import ARCHIVES, VALID_KB
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+CHANGELOG = ROOT / "CHANGELOG.md"
 AsGiven = Callable[[Path], "str | os.PathLike[str]"]
 HEAVY = ("pydantic", "yaml", "sqlite3", "typer", "rich", "ketakb.validation", "ketakb.queries",
          "ketakb.findings", "ketakb.index")
@@ -130,3 +131,21 @@ def test_wheel_is_typed_and_versioned_once(tmp_path: Path) -> None:
         version = re.search(r"^Version: (.*)$", wheel.read(metadata).decode(), re.MULTILINE)
     assert "ketakb/py.typed" in names
     assert version and version.group(1) == ketakb.__version__
+
+
+KINDS_OF_CHANGE = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def test_changelog_keeps_a_changelog() -> None:
+    """Keep a Changelog 1.1.0: Unreleased first, then the releases newest first, the newest
+    being the version the package says it is; changes grouped under the six kinds."""
+    text = CHANGELOG.read_text(encoding="utf-8")
+    assert text.startswith("# Changelog\n")
+    releases = re.findall(r"^## \[(.+?)\](.*)$", text, flags=re.MULTILINE)
+    assert releases[0] == ("Unreleased", "")
+    versions = [tuple(int(n) for n in v.split(".")) for v, _ in releases[1:]]
+    assert versions and versions == sorted(versions, reverse=True)
+    assert releases[1][0] == ketakb.__version__
+    assert all(re.fullmatch(r" - \d{4}-\d\d-\d\d", date) for _, date in releases[1:])
+    assert set(re.findall(r"^### (.*)$", text, flags=re.MULTILINE)) <= KINDS_OF_CHANGE
+    assert "[CHANGELOG.md](CHANGELOG.md)" in README.read_text(encoding="utf-8")
