@@ -1,23 +1,43 @@
 """ketakb: a structured, cited knowledge base of how ketamine works.
 
-The library is usable without the command line: `validate_kb` checks a KB folder and returns
-a report value; `open_kb()` opens a KB for queries (`ketakb.queries.KnowledgeBase`).
-Nothing heavy is imported here: each entry point imports what it needs when called.
+The library is usable without the command line (README, "Use from Python"): `validate_kb`
+checks a KB folder and returns a `Report` of `Finding`s; `open_kb` opens a KB for queries as a
+`KnowledgeBase`; `locate_kb` tells which KB either uses when given none. Paths may be `str` or
+any `os.PathLike`. Nothing heavy is imported here, so `ketakb --help` stays fast: the names
+below that live in other modules are imported on first use (`__getattr__`).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ketakb.queries import KnowledgeBase
+    from ketakb.findings import Finding
+    from ketakb.queries import KnowledgeBase, NotFound
+    from ketakb.validation import Report, validate_kb
 
 __version__ = "0.1.0"
-__all__ = ["KB_ENV", "KbLocation", "__version__", "bundled_kb", "default_kb", "installed_kb",
-           "locate_kb", "open_kb", "project_kb"]
+__all__ = ["KB_ENV", "Finding", "KbLocation", "KnowledgeBase", "NotFound", "Report",
+           "__version__", "bundled_kb", "default_kb", "installed_kb", "locate_kb", "open_kb",
+           "project_kb", "validate_kb"]
+
+#: The public names that live in heavier modules, and the module each is imported from.
+_LAZY = {"Finding": "ketakb.findings", "KnowledgeBase": "ketakb.queries",
+         "NotFound": "ketakb.queries", "Report": "ketakb.validation",
+         "validate_kb": "ketakb.validation"}
+
+if not TYPE_CHECKING:  # mypy sees the imports above; an unknown name stays a type error
+    def __getattr__(name: str) -> object:
+        """Import a lazily exported name on first use; any other name is not here."""
+        if name not in _LAZY:
+            raise AttributeError(f"module 'ketakb' has no attribute {name!r}")
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
 
 KB_ENV = "KETAKB_KB"
 

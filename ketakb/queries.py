@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 import sqlite3
 from collections import defaultdict, deque
@@ -354,14 +355,15 @@ class KnowledgeBase:
         self._source_types: dict[str, str] | None = None
 
     @classmethod
-    def open(cls, root: Path, *, use_cache: bool = True) -> KnowledgeBase:
+    def open(cls, root: str | os.PathLike[str], *, use_cache: bool = True) -> KnowledgeBase:
         """Open the KB's index and bring it up to date (changed files only)."""
+        folder = Path(root)
         try:
-            return cls(_refreshed(Index.open(root, use_cache=use_cache)))
+            return cls(_refreshed(Index.open(folder, use_cache=use_cache)))
         except (DamagedCache, sqlite3.DatabaseError):
             if not use_cache:
                 raise
-        return cls(_refreshed(Index.open(root, fresh=True)))
+        return cls(_refreshed(Index.open(folder, fresh=True)))
 
     def _rebuild(self) -> None:
         """Replace a damaged cache by one rebuilt from scratch."""

@@ -7,11 +7,13 @@ annotations; nothing here prints.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ketakb import locate_kb
 from ketakb.checks import check_all
 from ketakb.findings import ERROR, WARNING, Finding
 from ketakb.index import Index, using_index
@@ -57,16 +59,21 @@ def place_findings(findings: list[Finding], paths: dict[str, str]) -> list[Findi
     return placed
 
 
-def validate_kb(root: Path, *, sources_dir: Path | None = None, use_cache: bool = True,
+def validate_kb(root: str | os.PathLike[str] | None = None, *,
+                sources_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
                 debug: bool = False, progress: Progress | None = None) -> Report:
     """Check every record under `root`, alone and together. Never raises for bad records.
 
+    `root` defaults to the KB the commands would pick (`ketakb.locate_kb`); quotes are checked
+    against the archived texts in `sources_dir` when given. `debug` keeps the traceback of an
+    internal error in its finding; `progress(done, total)` is called as files are checked.
     Files unchanged since the last run are not parsed again: their findings and table rows
     come from the compiled index. The cross-record checks run again over the index, for the
     files a change can affect; the index keeps the other files' findings, placed.
     """
-    return using_index(root, use_cache,
-                       lambda index: _validate(index, sources_dir, debug, progress))
+    archives = None if sources_dir is None else Path(sources_dir)
+    return using_index(locate_kb(root).path, use_cache,
+                       lambda index: _validate(index, archives, debug, progress))
 
 
 def _validate(index: Index, sources_dir: Path | None, debug: bool,
