@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -47,6 +48,8 @@ ENV: dict[str, str | None] = {
     "NO_COLOR": "1", "COLUMNS": "100", "LINES": "40", "TERM": "dumb", "FORCE_COLOR": None,
     "GITHUB_ACTIONS": None, "KETAKB_KB": None, "CI": None, "PYTHONIOENCODING": None,
 }
+#: ... and added on a terminal: no progress bar (it depends on time), a fixed size.
+TERMINAL_ENV: dict[str, str | None] = {"CI": "1", "TERM": "xterm"}
 #: Site pages whose text is kept beside the manifest (the rest are hashes only).
 SITE_PAGES = ("index.html", "records/ketamine.html",
               "claims/ketamine-blocks-nmda-receptor-channel.html", "sources/berman-2000.html",
@@ -58,7 +61,8 @@ class Case:
     """One command line; `outputs` are paths (files or folders) it writes, recorded after it.
 
     `mutates` gives the case a fresh copy of the scratch folder (fmt, new), `sqlite` names
-    outputs to record as a canonical dump rather than bytes, `site` a website output.
+    outputs to record as a canonical dump rather than bytes, `site` a website output,
+    `terminal` runs it with standard output and error claiming to be a terminal.
     """
 
     name: str
@@ -67,6 +71,8 @@ class Case:
     mutates: bool = False
     sqlite: bool = False
     site: bool = False
+    #: Run as on a terminal (rich tables and text, no colour), not as through a pipe.
+    terminal: bool = False
     #: Which KB flavours the case runs on.
     flavours: tuple[str, ...] = FLAVOURS
 
@@ -91,6 +97,11 @@ TARGETS = {
 }
 
 QUERY_FORMATS = ("table", "json", "yaml")
+#: Cases also run as on a terminal, where tables and text are drawn by rich.
+TERMINAL_CASES = ("validate-text", "validate-text-strict-sources", "list-table", "show-table",
+                  "show-unknown-table", "search-table", "claims-about-table", "explain-table",
+                  "conflicts-table", "sources-table", "sources-record-table",
+                  "stats-sources-table")
 #: Cases whose output does not depend on the KB run on the bundled one only.
 ANY = ("bundled",)
 
@@ -143,6 +154,8 @@ def cases(flavour: str) -> list[Case]:
             Case(f"stats-{fmt}", ("stats", *kb, *f)),
             Case(f"stats-sources-{fmt}", ("stats", "--sources-dir", "archives", *kb, *f)),
         ]
+    found += [Case(f"{case.name}-terminal", case.args, terminal=True) for case in list(found)
+              if case.name in TERMINAL_CASES]
     for style in ("text", "bibtex", "csl-json"):
         found += [
             Case(f"cite-{style}", ("cite", t.source, "-s", style, *kb)),
@@ -335,8 +348,10 @@ def run_case(case: Case, workspace: Path, scratch: Path) -> str:
         copy_workspace(workspace, cwd)
     before = _hashes(cwd / "kb") if "kb" in case.outputs else {}
     try:
+        runner = TerminalRunner() if case.terminal else CliRunner()
         with working_directory(cwd):
-            result = CliRunner().invoke(app, list(case.args), env=ENV)
+            result = runner.invoke(app, list(case.args), env=ENV | TERMINAL_ENV
+                                   if case.terminal else ENV)
         parts = [f"$ ketakb {' '.join(case.args)}\n",
                  f"=== exit {result.exit_code}\n",
                  f"=== stdout\n{_text(result.stdout_bytes)}",
@@ -354,6 +369,17 @@ def run_case(case: Case, workspace: Path, scratch: Path) -> str:
                 elif target.exists():
                     target.unlink()
     return normalise("".join(parts), cwd)
+
+
+class TerminalRunner(CliRunner):
+    """A runner whose standard output and error say they are a terminal."""
+
+    @contextmanager
+    def isolation(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        with super().isolation(*args, **kwargs) as streams:
+            for stream in (sys.stdout, sys.stderr):
+                stream.isatty = lambda: True  # type: ignore[method-assign]
+            yield streams
 
 
 def golden_path(flavour: str, case: Case, root: Path = GOLDEN) -> Path:
