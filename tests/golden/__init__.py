@@ -187,6 +187,22 @@ def cases(flavour: str) -> list[Case]:
              ("kb/receptors/golden-receptor.yaml",), mutates=True),
         Case("new-taken", ("new", "agent", t.record, *kb), mutates=True),
         Case("new-bad-kind", ("new", "nonsense", "x", *kb), mutates=True, flavours=ANY),
+        Case("new-folder-kind", ("new", "agents", "golden-agent", *kb),
+             ("kb/agents/golden-agent.yaml",), mutates=True),
+    ]
+    found += [  # mistakes a user makes: each is a finding or a usage error, never a traceback
+        Case("show-no-query", ("show", *kb), flavours=ANY),
+        Case("list-bad-kind", ("list", "nonsense", *kb), flavours=ANY),
+        Case("claims-bad-status", ("claims", "--status", "nonsense", *kb), flavours=ANY),
+        Case("export-bad-format", ("export", "-f", "xml", "-o", "out", *kb), flavours=ANY),
+        Case("export-csv-stdout", ("export", "-f", "csv", "-o", "-", *kb), flavours=ANY),
+        Case("site-into-kb", ("site", "-o", "kb", *kb), mutates=True, flavours=ANY),
+        Case("explain-unknown", ("explain", "no-such-record", *kb)),
+        Case("cite-unknown", ("cite", "no-such-source", *kb)),
+        Case("sources-unknown", ("sources", "no-such-source", *kb)),
+        Case("graph-focus-unknown", ("graph", "--focus", "no-such-record", *kb)),
+        Case("debug-list", ("--debug", "list", *kb)),
+        Case("validate-debug", ("validate", *kb, "--debug")),
     ]
     found = [case for case in found if flavour in case.flavours]
     names = [case.name for case in found]
