@@ -1,7 +1,8 @@
 """Golden outputs of every `ketakb` command: the net under a refactor that must change nothing.
 
-Each case runs one command in-process (as a pipe sees it: no colour, fixed width) on one of two
-KBs, copied into a scratch folder that holds `kb/` and `archives/` and is the working directory:
+Each case runs one command in-process (as a pipe sees it, or for `-terminal` cases as a
+terminal does; no colour, a fixed width) on one of two KBs, copied into a scratch folder that
+holds `kb/`, `archives/` and `schemas/` and is the working directory:
 
 - `bundled`: the bundled KB (kb/), with tests/data/archives as its sources folder;
 - `generated`: `benchmarks/generate.py` with N=200 and 40 planted errors (seeded, so the same
