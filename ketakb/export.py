@@ -36,11 +36,12 @@ from ketakb import vocab
 from ketakb.atomic import atomic_open as _atomic
 from ketakb.atomic import atomic_path
 from ketakb.findings import Finding
-from ketakb.shapes import claim_json, record_json
+from ketakb.shapes import claim_json, display_name, record_json
 from ketakb.terminal import json_text
 
 FORMATS = ("json", "jsonl", "csv", "sqlite", "kgx")
-KIND_ORDER = tuple(vocab.FOLDER_OF_KIND)
+#: Kinds in the order of the export's rows and files: the folders' order, sources first.
+_KIND_RANK = {kind: rank for rank, kind in enumerate(vocab.FOLDER_OF_KIND)}
 
 
 class ExportError(Exception):
@@ -83,7 +84,7 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
                           "warning(s); fix the errors (`ketakb validate`) before exporting",
                           errors)
     records = using_index(root, use_cache, records_of)
-    records.sort(key=lambda item: (KIND_ORDER.index(item[0]), item[1]["id"]))
+    records.sort(key=lambda item: (_KIND_RANK[item[0]], item[1]["id"]))
     return Dataset(records)
 
 
@@ -164,8 +165,8 @@ def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -
 def write_csv(data: Dataset, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind in KIND_ORDER:
-        path = folder / f"{vocab.FOLDER_OF_KIND[kind]}.csv"
+    for kind, kind_folder in vocab.FOLDER_OF_KIND.items():
+        path = folder / f"{kind_folder}.csv"
         _write_csv(path, record_columns(kind),
                    (record for k, record in data.records if k == kind))
         written.append(path)
@@ -268,10 +269,6 @@ _SOURCE_FIELDS = ("type", "authors", "publisher", "journal", "date", "volume", "
                   "doi", "pmid", "pmcid", "url", "archive")
 
 
-def _name(record: dict[str, Any]) -> str:
-    return str(record.get("name") or record.get("title") or record["id"])
-
-
 def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
     """Create the export tables in an empty database and fill them."""
     from ketakb import __version__
@@ -282,19 +279,20 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
     for kind, record in data.records:
         ident = record["id"]
         db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            ident, kind, _name(record), record.get("summary"),
+            ident, kind, display_name(record), record.get("summary"),
             _dumps(record.get("synonyms", [])), record.get("notes"),
             _dumps(record_json(record, kind))))
         if kind == "source":
             values = [record.get(f) for f in _SOURCE_FIELDS]
             values[1] = _dumps(values[1] or [])
             db.execute(f"INSERT INTO sources VALUES ({', '.join('?' * 15)})", (
-                ident, values[0], int(record["type"] in vocab.PEER_REVIEWED_TYPES),
+                ident, values[0], int(vocab.peer_reviewed(record["type"])),
                 *values[1:]))
         for prefix, value in (record.get("xrefs") or {}).items():
             if value is not None:
                 db.execute("INSERT INTO xrefs VALUES (?, ?, ?)", (ident, prefix, value))
-        texts = [(_name(record), "name"), *((s, "synonym") for s in record.get("synonyms", ())),
+        texts = [(display_name(record), "name"),
+                 *((s, "synonym") for s in record.get("synonyms", ())),
                  (record.get("summary"), "summary")]
         db.executemany("INSERT INTO search VALUES (?, ?, ?, ?)",
                        [(t, ident, kind, f) for t, f in texts if t])
@@ -538,7 +536,7 @@ def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
         node_id = ids[record["id"]]
         xrefs = [curie(p, v) for p, v in sorted((record.get("xrefs") or {}).items()) if v]
         nodes.append({
-            "id": node_id, "category": node_category(kind, record), "name": _name(record),
+            "id": node_id, "category": node_category(kind, record), "name": display_name(record),
             "description": record.get("summary"), "synonym": record.get("synonyms", []),
             "xref": [x for x in xrefs if x != node_id],
             "provided_by": INFORES, "ketakb_id": record["id"]})

@@ -35,13 +35,10 @@ from types import TracebackType
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ketakb import vocab
-from ketakb.files import open_regular
 from ketakb.index import TOKENIZE, DamagedCache, Index, load_json, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
-#: Kinds in the order listings show them: the mechanism's order, then the sources.
-KIND_ORDER = ("agent", "receptor", "pathway", "effect", "condition", "source")
 #: Search weights per indexed field: a hit in a name counts more than one in a quote.
 FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
 DEFAULT_DEPTH = 6
@@ -100,7 +97,9 @@ def _loose(text: str) -> str:
 
 
 def _kind_rank(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    """Where a kind comes in listings (`vocab.KIND_ORDER`)."""
+    order = vocab.KIND_ORDER
+    return order.index(kind) if kind in order else len(order)
 
 
 def _ends(subject: str, predicate: str, obj: str) -> tuple[str, str]:
@@ -489,9 +488,8 @@ class KnowledgeBase:
     def peer_reviewed_support(self, claim: dict[str, Any]) -> bool:
         """Whether a peer-reviewed source supports the claim."""
         types = self.source_types()
-        return any(e["stance"] == "supports"
-                   and types.get(e["source"]) in vocab.PEER_REVIEWED_TYPES
-                   for e in claim["evidence"])
+        return vocab.peer_supported((e["stance"], types.get(e["source"]))
+                                    for e in claim["evidence"])
 
     @_recovering
     def claims(self, *, about: str | None = None, source: str | None = None,
@@ -791,7 +789,7 @@ class KnowledgeBase:
         "verified", "not_found"}}. Quotes are verified against the archived source texts
         only when `sources_dir` is given; otherwise "verified" and "not_found" are null."""
         records = self.records()
-        by_kind = {kind: sum(r["kind"] == kind for r in records) for kind in KIND_ORDER}
+        by_kind = {kind: sum(r["kind"] == kind for r in records) for kind in vocab.KIND_ORDER}
         claims = self._claims()
         by_status = {status: sum(c["status"] == status for c in claims)
                      for status in vocab.STATUSES}
@@ -804,18 +802,12 @@ class KnowledgeBase:
         archived = [(s, q) for s, q in quotes if s in archives]
         verified: int | None = None
         if sources_dir is not None:
-            from ketakb.quotes import normalise
+            from ketakb.quotes import normalise, quote_in, read_snapshot
 
-            texts: dict[str, str | None] = {}
-            for source, archive in archives.items():
-                try:
-                    with open_regular(str(sources_dir / archive)) as handle:
-                        raw = handle.read()
-                    texts[source] = normalise(raw.decode("utf-8", errors="replace"))
-                except OSError:
-                    texts[source] = None
+            texts = {source: read_snapshot(str(sources_dir / archive))
+                     for source, archive in archives.items()}
             verified = sum(1 for s, q in archived
-                           if texts.get(s) is not None and normalise(q) in (texts[s] or ""))
+                           if (text := texts[s]) is not None and quote_in(normalise(q), text))
         return {
             "records": by_kind,
             "claims": {"total": len(claims), "by_status": by_status, "peer_reviewed": peer,

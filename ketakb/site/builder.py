@@ -21,7 +21,8 @@ from typing import Any
 
 from ketakb import __version__, vocab
 from ketakb.citations import bibtex_entry, bibtex_key, csl_item, text_citation
-from ketakb.queries import KIND_ORDER, KnowledgeBase, step_ends
+from ketakb.queries import KnowledgeBase, step_ends
+from ketakb.shapes import display_name
 from ketakb.site.diagram import Edge, Node, diagram, longest_path_layers
 from ketakb.site.markup import (
     Child,
@@ -96,9 +97,7 @@ class _Builder:
 
     def name(self, ident: str) -> str:
         record = self.records.get(ident)
-        if record is None:
-            return ident
-        return str(record["title"] if record["kind"] == "source" else record["name"])
+        return ident if record is None else display_name(record)
 
     def link(self, root: str, ident: str) -> Markup:
         """A link to the record's page, by its name; the bare id if there is no such record."""
@@ -190,7 +189,7 @@ class _Builder:
 
     def build(self) -> dict[str, bytes]:
         self.home()
-        for kind in KIND_ORDER:
+        for kind in vocab.KIND_ORDER:
             self.kind_index(kind)
         for record in self.records.values():
             if record["kind"] == "source":
@@ -221,7 +220,7 @@ class _Builder:
             ("Targets", "targets.html", "what each drug binds, with any affinities reported"),
             ("Search", "search.html", "every record, source and claim"))))
         kinds = el("ul", *(el("li", el("a", KIND_TITLES[kind], href=internal(f"kinds/{kind}.html")),
-                                 f" ({stats['records'][kind]})") for kind in KIND_ORDER))
+                                 f" ({stats['records'][kind]})") for kind in vocab.KIND_ORDER))
         self.page(
             "index.html", "ketakb: how ketamine works, claim by claim",
             el("p", "A structured knowledge base of ketamine's mechanisms, effects and uses. "
@@ -354,7 +353,7 @@ class _Builder:
                 el("h3", self.link(root, evidence["source"])),
                 el("p", self.stance(evidence["stance"]), " ",
                    f"{kind}: {vocab.SOURCE_TYPES.get(kind, '')}" if kind else "",
-                   " (peer-reviewed)" if kind in vocab.PEER_REVIEWED_TYPES else ""),
+                   " (peer-reviewed)" if vocab.peer_reviewed(kind) else ""),
                 el("blockquote", el("p", evidence["quote"])) if evidence["quote"] else None,
                 self.fields([("Where", evidence["locator"]), ("Notes", evidence["notes"])])]
         self.page(claim_path(claim["id"]), claim["statement"], *body)
@@ -387,7 +386,7 @@ class _Builder:
             self.fields([
                 ("Id", el("code", ident)),
                 ("Type", f"{source['type']}: {vocab.SOURCE_TYPES.get(source['type'], '')}"),
-                ("Peer-reviewed", "yes" if source["type"] in vocab.PEER_REVIEWED_TYPES else "no"),
+                ("Peer-reviewed", "yes" if vocab.peer_reviewed(source["type"]) else "no"),
                 ("Authors", ", ".join(source.get("authors", []))),
                 ("Journal", source.get("journal")), ("Publisher", source.get("publisher")),
                 ("Date", source.get("date")), ("Volume", source.get("volume")),
