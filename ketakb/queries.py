@@ -181,6 +181,22 @@ class _Search:
         self.frontier = newest
 
 
+class _Hit(NamedTuple):
+    """A record or claim a search found, with its summed, weighted BM25 score."""
+
+    id: str
+    kind: str
+    score: float
+
+
+class _Snippet(NamedTuple):
+    """A field of a search hit that matched, with the match marked «so»."""
+
+    id: str
+    field: str
+    text: str
+
+
 class _Stop(Exception):
     """The chain search has found more chains than it returns, or spent its work."""
 
@@ -536,44 +552,45 @@ class KnowledgeBase:
         if not top:
             expression = " OR ".join(terms)
             top = self._best(expression, limit)
-        matched: dict[str, list[dict[str, str]]] = {ident: [] for ident, _, _ in top}
-        for ident, field, snippet in self._matched(expression, terms, list(matched)):
-            if {"field": field, "text": snippet} not in matched[ident]:
-                matched[ident].append({"field": field, "text": snippet})
+        matched: dict[str, list[dict[str, str]]] = {hit.id: [] for hit in top}
+        for snippet in self._matched(expression, terms, list(matched)):
+            shown = {"field": snippet.field, "text": snippet.text}
+            if shown not in matched[snippet.id]:
+                matched[snippet.id].append(shown)
         results = []
-        for ident, kind, score in top:
-            if kind == "claim":
-                claim = self.claim(ident)
-                name = claim["statement"] if claim else ident
+        for hit in top:
+            if hit.kind == "claim":
+                claim = self.claim(hit.id)
+                name = claim["statement"] if claim else hit.id
             else:
-                matches = self._matches([ident])
-                name = matches[0].name if matches else ident
-            results.append({"id": ident, "kind": kind, "name": name, "score": score,
-                            "matched": matched[ident]})
+                matches = self._matches([hit.id])
+                name = matches[0].name if matches else hit.id
+            results.append({"id": hit.id, "kind": hit.kind, "name": name, "score": hit.score,
+                            "matched": matched[hit.id]})
         return results
 
-    def _best(self, expression: str, limit: int) -> list[tuple[str, str, float]]:
-        """(id, kind, score) of the `limit` best-scoring records and claims: each one's
-        matching rows' BM25, weighted by field, summed (in SQLite: a common word matches
-        thousands of rows). Ties at the precision shown are ordered by id."""
+    def _best(self, expression: str, limit: int) -> list[_Hit]:
+        """The `limit` best-scoring records and claims: each one's matching rows' BM25,
+        weighted by field, summed (in SQLite: a common word matches thousands of rows). Ties
+        at the precision shown are ordered by id."""
         import sqlite3
 
         weights = " ".join(f"WHEN '{field}' THEN {weight}"
                            for field, weight in FIELD_WEIGHTS.items())
         try:
-            return self._rows(
+            return [_Hit(*row) for row in self._rows(
                 "WITH hit AS MATERIALIZED (SELECT rowid, bm25(search) AS rank FROM search "
                 "WHERE search MATCH ?) "
                 f"SELECT r.id, r.kind, round(sum(-hit.rank * CASE r.field {weights} "
                 "ELSE 1.0 END), 3) AS score FROM hit JOIN search_rows r ON r.rowid = hit.rowid "
-                "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?", (expression, limit))
+                "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?", (expression, limit))]
         except sqlite3.OperationalError:
             return []
 
     def _matched(self, expression: str, terms: list[str],
-                 ids: list[str]) -> list[tuple[str, str, str]]:
-        """(id, field, text around the match marked «so») of the rows of `ids` that match,
-        best first: FTS5's snippet() of 16 tokens (`_long_snippet` for a long text)."""
+                 ids: list[str]) -> list[_Snippet]:
+        """The rows of `ids` that match, best first, each with the text around the match:
+        FTS5's snippet() of 16 tokens (`_long_snippet` for a long text)."""
         found = []
         for chunk in _chunks(ids):
             rows = self._rows(
@@ -583,7 +600,7 @@ class KnowledgeBase:
                 f"WHERE search MATCH ?2 AND r.id IN ({placeholders(chunk)}) "
                 "ORDER BY bm25(search), r.id, r.field, search.rowid",
                 (LONG_TEXT, expression, *chunk))
-            found += [(ident, field, text if short else _long_snippet(text, terms))
+            found += [_Snippet(ident, field, text if short else _long_snippet(text, terms))
                       for ident, field, short, text in rows]
         return found
 
