@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ketakb import vocab
@@ -109,3 +110,39 @@ def test_stats_and_validate_verify_quotes_alike(tmp_path: Path) -> None:
     assert quotes["verified"] == quotes["archived"] - 1 >= 1
     result = runner.invoke(app, ["stats", "--kb", str(kb), "--sources-dir", str(ARCHIVES)])
     assert "1 verified in the archived texts, 1 not found" in result.stdout
+
+
+def test_the_site_folder_gets_the_permissions_mkdir_would_give(tmp_path: Path) -> None:
+    """The site is written through `atomic.atomic_folder` like every other writer: a new
+    folder follows the umask (it was always 0755), a rebuilt one keeps its own mode."""
+    import os
+
+    from ketakb.site.builder import MARKER, write_site
+
+    out = tmp_path / "site"
+    old = os.umask(0o027)
+    try:
+        write_site({MARKER: b"", "index.html": b"<p>x</p>"}, out)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o750
+    out.chmod(0o711)
+    write_site({MARKER: b"", "index.html": b"<p>y</p>"}, out)
+    assert out.stat().st_mode & 0o777 == 0o711
+    assert (out / "index.html").read_bytes() == b"<p>y</p>"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folder left
+
+
+def test_schema_files_are_written_atomically(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schema that fails halfway through writing leaves the file it replaces whole."""
+    import ketakb.schema
+
+    out = tmp_path / "schemas"
+    assert runner.invoke(app, ["schema", "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    name = sorted(before)[0]
+    monkeypatch.setattr(ketakb.schema, "schema_files",
+                        lambda: {name: "{" + "x" * 100_000 + "\ud800"})  # not encodable
+    assert runner.invoke(app, ["schema", "--out", str(out)]).exit_code != 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

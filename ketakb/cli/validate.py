@@ -133,6 +133,7 @@ def schema(
     debug: DebugOption = False,
 ) -> None:
     """Write the JSON Schema of every kind (draft-07, for editors) generated from the models."""
+    from ketakb.atomic import atomic_write
     from ketakb.schema import schema_files, stale_schema_files
 
     if check:
@@ -142,5 +143,5 @@ def schema(
         raise typer.Exit(1 if stale else 0)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in schema_files().items():
-        (out / name).write_text(text, encoding="utf-8")
+        atomic_write(out / name, text)
         sys.stdout.write(f"wrote {out / name}\n")

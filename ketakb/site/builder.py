@@ -10,9 +10,6 @@ from file:// may not fetch JSON), and diagrams are SVG drawn here (`ketakb.site.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -20,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ketakb import __version__, vocab
+from ketakb.atomic import atomic_folder
 from ketakb.citations import bibtex_entry, bibtex_key, csl_item, text_citation
 from ketakb.queries import KnowledgeBase, step_ends
 from ketakb.shapes import display_name
@@ -575,17 +573,8 @@ def write_site(files: dict[str, bytes], out: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise SiteError(f"'{out}' is not empty and holds no site built by ketakb; "
                         "choose an empty or new folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    try:
+    with atomic_folder(out) as staging:
         for relative, content in files.items():
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        os.chmod(staging, 0o755)
-        if out.is_dir():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
