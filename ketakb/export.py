@@ -36,10 +36,11 @@ from ketakb import vocab
 from ketakb.atomic import atomic_open as _atomic
 from ketakb.atomic import atomic_path
 from ketakb.findings import Finding
+from ketakb.formats import ExportFormat, every_format
 from ketakb.shapes import claim_json, display_name, record_json
 from ketakb.terminal import json_text
 
-FORMATS = ("json", "jsonl", "csv", "sqlite", "kgx")
+FORMATS = tuple(fmt.value for fmt in ExportFormat)
 #: Kinds in the order of the export's rows and files: the folders' order, sources first.
 _KIND_RANK = {kind: rank for rank, kind in enumerate(vocab.FOLDER_OF_KIND)}
 
@@ -584,27 +585,32 @@ def _text_writer(write: Callable[[Dataset, IO[str]], None]) -> Callable[[Dataset
     return to_path
 
 
+#: The formats that are one text, which can also go to standard output (`--out -`).
+TEXT_WRITERS: dict[ExportFormat, Callable[[Dataset, IO[str]], None]] = {
+    ExportFormat.json: write_json, ExportFormat.jsonl: write_jsonl}
+#: Format → what writes it to a path.
+WRITERS: dict[ExportFormat, Callable[[Dataset, Path], object]] = every_format(ExportFormat, {
+    **{fmt: _text_writer(write) for fmt, write in TEXT_WRITERS.items()},
+    ExportFormat.csv: write_csv, ExportFormat.sqlite: write_sqlite, ExportFormat.kgx: write_kgx,
+})
+#: Formats whose output is a folder rather than one file.
+FOLDER_FORMATS = frozenset({ExportFormat.csv, ExportFormat.kgx})
+
+
 def text_export(data: Dataset, fmt: str) -> str:
     """A json or jsonl export as text (for `--out -`)."""
     buffer = io.StringIO()
-    {"json": write_json, "jsonl": write_jsonl}[fmt](data, buffer)
+    TEXT_WRITERS[ExportFormat(fmt)](data, buffer)
     return buffer.getvalue()
-
-
-#: Formats whose output is a folder rather than one file.
-FOLDER_FORMATS = frozenset({"csv", "kgx"})
 
 
 def export(data: Dataset, fmt: str, out: Path) -> None:
     """Write `data` in format `fmt` to `out` (a file, or a folder for csv and kgx)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
-    if fmt in FOLDER_FORMATS and out.exists() and not out.is_dir():
+    chosen = ExportFormat(fmt)
+    if chosen in FOLDER_FORMATS and out.exists() and not out.is_dir():
         raise ExportError(f"'{out}' is a file; the {fmt} export writes a folder")
-    if fmt not in FOLDER_FORMATS and out.is_dir():
+    if chosen not in FOLDER_FORMATS and out.is_dir():
         raise ExportError(f"'{out}' is a folder; the {fmt} export writes one file")
-    writers: dict[str, Callable[[Dataset, Path], Any]] = {
-        "json": _text_writer(write_json), "jsonl": _text_writer(write_jsonl),
-        "csv": write_csv, "sqlite": write_sqlite, "kgx": write_kgx,
-    }
-    writers[fmt](data, out)
+    WRITERS[chosen](data, out)

@@ -146,3 +146,16 @@ def test_schema_files_are_written_atomically(tmp_path: Path,
                         lambda: {name: "{" + "x" * 100_000 + "\ud800"})  # not encodable
     assert runner.invoke(app, ["schema", "--out", str(out)]).exit_code != 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_format_without_a_writer_fails_on_import() -> None:
+    """Every table from a format to its writer is built by `every_format`, which refuses one
+    that leaves a member out: the module would not import, so no user meets the gap."""
+    from ketakb.export import WRITERS
+    from ketakb.formats import ExportFormat, ReportFormat, every_format
+    from ketakb.reporters import REPORTERS
+
+    assert set(REPORTERS) == set(ReportFormat) and set(WRITERS) == set(ExportFormat)
+    with pytest.raises(ImportError, match="no writer for the ReportFormat github"):
+        every_format(ReportFormat, {k: v for k, v in REPORTERS.items()
+                                    if k is not ReportFormat.github})
