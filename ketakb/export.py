@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from ketakb import vocab
 from ketakb.atomic import atomic_open as _atomic
@@ -53,19 +53,33 @@ class ExportError(Exception):
         self.findings = findings or []
 
 
+class Entry(NamedTuple):
+    """A valid record and its kind (the folder it is in)."""
+
+    kind: str
+    record: dict[str, Any]
+
+
+class Hosted(NamedTuple):
+    """A claim and the id of the record it is written in."""
+
+    host: str
+    claim: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Every valid record (kind, values) sorted by kind then id, and its claims with hosts."""
+    """Every valid record sorted by kind then id, and its claims with hosts."""
 
-    records: list[tuple[str, dict[str, Any]]]
+    records: list[Entry]
 
-    def claims(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def claims(self) -> Iterator[Hosted]:
         for _, record in self.records:
             for claim in record.get("claims", ()):
-                yield record["id"], claim
+                yield Hosted(record["id"], claim)
 
-    def by_id(self) -> dict[str, tuple[str, dict[str, Any]]]:
-        return {record["id"]: (kind, record) for kind, record in self.records}
+    def by_id(self) -> dict[str, Entry]:
+        return {entry.record["id"]: entry for entry in self.records}
 
 
 def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
@@ -84,9 +98,9 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
         raise ExportError(f"the KB has {report.errors} error(s) and {report.warnings} "
                           "warning(s); fix the errors (`ketakb validate`) before exporting",
                           errors)
-    records = using_index(root, use_cache, records_of)
-    records.sort(key=lambda item: (_KIND_RANK[item[0]], item[1]["id"]))
-    return Dataset(records)
+    entries = [Entry(kind, record) for kind, record in using_index(root, use_cache, records_of)]
+    entries.sort(key=lambda entry: (_KIND_RANK[entry.kind], entry.record["id"]))
+    return Dataset(entries)
 
 
 # -- writing safely -------------------------------------------------------------------------
@@ -284,11 +298,11 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
             _dumps(record.get("synonyms", [])), record.get("notes"),
             _dumps(record_json(record, kind))))
         if kind == "source":
-            values = [record.get(f) for f in _SOURCE_FIELDS]
-            values[1] = _dumps(values[1] or [])
-            db.execute(f"INSERT INTO sources VALUES ({', '.join('?' * 15)})", (
-                ident, values[0], int(vocab.peer_reviewed(record["type"])),
-                *values[1:]))
+            values = {field: record.get(field) for field in _SOURCE_FIELDS}
+            values["authors"] = _dumps(values["authors"] or [])
+            db.execute(f"INSERT INTO sources (id, peer_reviewed, {', '.join(_SOURCE_FIELDS)}) "
+                       f"VALUES ({', '.join('?' * (2 + len(_SOURCE_FIELDS)))})",
+                       (ident, int(vocab.peer_reviewed(record["type"])), *values.values()))
         for prefix, value in (record.get("xrefs") or {}).items():
             if value is not None:
                 db.execute("INSERT INTO xrefs VALUES (?, ?, ?)", (ident, prefix, value))
@@ -549,7 +563,7 @@ def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
             continue
         mapping = PREDICATE_MAP.get(claim["predicate"], FALLBACK_MAPPING)
         sources = [e["source"] for e in claim["evidence"]]
-        backing = [by_id[e["source"]][1] for e in claim["evidence"]
+        backing = [by_id[e["source"]].record for e in claim["evidence"]
                    if e["stance"] != "disputes" and e["source"] in by_id]
         publications = sorted({p for p in map(publication, backing) if p})
         edges.append({

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ketakb import __version__, vocab
 from ketakb.atomic import atomic_folder
@@ -49,6 +49,16 @@ KIND_TITLES = {"agent": "Agents", "receptor": "Receptors and targets", "pathway"
                "effect": "Effects", "condition": "Conditions", "source": "Sources"}
 KIND_SINGULAR = {"agent": "agent", "receptor": "receptor or target", "pathway": "pathway",
                  "effect": "effect", "condition": "condition", "source": "source"}
+
+
+class _Event(NamedTuple):
+    """A line of the regulatory timeline: when, what kind of event, the id of the record or
+    claim, and how the line shows it."""
+
+    date: str
+    what: str
+    id: str
+    item: Markup
 
 
 class SiteError(Exception):
@@ -479,28 +489,28 @@ class _Builder:
 
     def timeline(self) -> None:
         root = ""
-        events: list[tuple[str, str, str, Markup]] = []
+        events: list[_Event] = []
         for record in self.records.values():
             if record["kind"] == "source" and record["type"] == "regulatory-notice" \
                     and record.get("date"):
-                events.append((record["date"], "regulatory notice", record["id"],
-                               raw_join(self.link(root, record["id"]),
-                                        f" ({record['publisher']})"
-                                        if record.get("publisher") else "")))
+                events.append(_Event(record["date"], "regulatory notice", record["id"],
+                                     raw_join(self.link(root, record["id"]),
+                                              f" ({record['publisher']})"
+                                              if record.get("publisher") else "")))
         for claim in self.claims:
             date = (claim["context"] or {}).get("date")
             if claim["predicate"] == "approved_for" and date:
                 where = (claim["context"] or {}).get("jurisdiction")
-                events.append((date, "approval", claim["id"],
-                               raw_join(self.claim_link(root, claim),
-                                        f" ({where})" if where else "")))
-        events.sort(key=lambda e: (e[0], e[1], e[2]))
+                events.append(_Event(date, "approval", claim["id"],
+                                     raw_join(self.claim_link(root, claim),
+                                              f" ({where})" if where else "")))
+        events.sort(key=lambda e: (e.date, e.what, e.id))
         self.page("timeline.html", "Regulatory timeline",
                   el("p", "Dated regulatory notices and approvals (claims with the approved_for "
                           "predicate and a date in their context), oldest first."),
                   self.table(["Date", "Event", "What"],
-                             [[el("time", date, datetime=date), what, item]
-                              for date, what, _, item in events])
+                             [[el("time", e.date, datetime=e.date), e.what, e.item]
+                              for e in events])
                   if events else el("p", "No dated regulatory record yet."))
 
     def targets(self) -> None:
