@@ -159,3 +159,22 @@ def test_a_format_without_a_writer_fails_on_import() -> None:
     with pytest.raises(ImportError, match="no writer for the ReportFormat github"):
         every_format(ReportFormat, {k: v for k, v in REPORTERS.items()
                                     if k is not ReportFormat.github})
+
+
+def test_the_skeletons_name_the_vocabulary_in_its_order() -> None:
+    """`ketakb new` spells the vocabulary out in comments (aligned by hand); they must say
+    what vocab says: the source types, which of them are peer-reviewed, the statuses."""
+    import re
+
+    from ketakb.authoring import skeleton
+
+    source = skeleton("source", "x")
+    types = re.search(r"type: web-page +# (\S+)\n# +# (\S+);", source)
+    assert types is not None
+    assert (types[1] + types[2]).split("|") == list(vocab.SOURCE_TYPES)
+    required = re.search(r"required for (.+)\n", source)
+    assert required is not None
+    assert required[1].split(", ") == [t for t in vocab.SOURCE_TYPES if vocab.peer_reviewed(t)]
+    statuses = re.search(r"status: hypothesis +# (\S+)\n# +# ([a-z|]+);", skeleton("agent", "x"))
+    assert statuses is not None
+    assert (statuses[1] + statuses[2]).split("|") == list(vocab.STATUSES)
