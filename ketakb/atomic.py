@@ -1,9 +1,10 @@
-"""Atomic file writes, done one way by every writer (`fmt`, the exports).
+"""Atomic writes, done one way by every writer (`fmt`, `new`, `schema`, the exports, the site).
 
-A temporary file in the target's folder is renamed over the target only when it is complete,
-so an interrupted run leaves every file whole. The result gets the permissions a plain
-`open()` would give it: the replaced file's own, else 0666 less the user's umask (the
-temporary file alone would leave 0600, which other users and a web server cannot read).
+A temporary file (or folder) beside the target is renamed over the target only when it is
+complete, so an interrupted run leaves every file whole. The result gets the permissions a
+plain `open()` (or `mkdir`) would give it: the replaced file's own, else 0666 (0777 for a
+folder) less the user's umask (the temporary one alone would leave 0600 or 0700, which other
+users and a web server cannot read).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -18,13 +20,13 @@ from pathlib import Path
 from typing import IO
 
 
-def _final_mode(path: Path) -> int:
+def _final_mode(path: Path, created: int = 0o666) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
         umask = os.umask(0)  # the only way to read it; set straight back
         os.umask(umask)
-        return 0o666 & ~umask
+        return created & ~umask
 
 
 @contextlib.contextmanager
@@ -64,3 +66,22 @@ def atomic_write(path: Path, text: str) -> None:
     """Replace `path` by `text` atomically."""
     with atomic_open(path) as handle:
         handle.write(text)
+
+
+@contextlib.contextmanager
+def atomic_folder(path: Path) -> Iterator[Path]:
+    """A new empty folder beside `path`, put in its place when the block ends without error;
+    a folder already there is removed just before. Whether it may be replaced is the
+    caller's to decide."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        yield staging
+        with contextlib.suppress(OSError):  # a file system without modes keeps its own
+            os.chmod(staging, _final_mode(path, 0o777))
+        if path.is_dir():
+            shutil.rmtree(path)
+        staging.rename(path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

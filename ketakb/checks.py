@@ -24,7 +24,7 @@ from ketakb import vocab
 from ketakb.findings import Finding, Loc
 from ketakb.index import Index, placeholders
 from ketakb.loader import display_path
-from ketakb.quotes import read_snapshots
+from ketakb.quotes import quote_in, read_snapshots
 
 Display = Callable[[str], str]
 #: The SQL condition that a path column is in the scope of this run (see `check_all`).
@@ -324,7 +324,7 @@ def _quotes(db: sqlite3.Connection, display: Display, scope: Scope, sources_dir:
                                      "KB040", f"evidence from '{source}' has no quote",
                                      "quote the source's own words (at most 30)"))
         elif (source in file_of and (text := texts[file_of[source]]) is not None
-              and quote not in text):
+              and not quote_in(quote, text)):
             findings.append(_finding(display(path),
                                      ("claims", claim_pos, "evidence", pos, "quote"), "KB038",
                                      f"quote not found in {archive}",

@@ -30,17 +30,19 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from ketakb import vocab
 from ketakb.atomic import atomic_open as _atomic
 from ketakb.atomic import atomic_path
 from ketakb.findings import Finding
-from ketakb.shapes import claim_json, record_json
+from ketakb.formats import ExportFormat, every_format
+from ketakb.shapes import claim_json, display_name, record_json
 from ketakb.terminal import json_text
 
-FORMATS = ("json", "jsonl", "csv", "sqlite", "kgx")
-KIND_ORDER = tuple(vocab.FOLDER_OF_KIND)
+FORMATS = tuple(fmt.value for fmt in ExportFormat)
+#: Kinds in the order of the export's rows and files: the folders' order, sources first.
+_KIND_RANK = {kind: rank for rank, kind in enumerate(vocab.FOLDER_OF_KIND)}
 
 
 class ExportError(Exception):
@@ -51,19 +53,33 @@ class ExportError(Exception):
         self.findings = findings or []
 
 
+class Entry(NamedTuple):
+    """A valid record and its kind (the folder it is in)."""
+
+    kind: str
+    record: dict[str, Any]
+
+
+class Hosted(NamedTuple):
+    """A claim and the id of the record it is written in."""
+
+    host: str
+    claim: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Every valid record (kind, values) sorted by kind then id, and its claims with hosts."""
+    """Every valid record sorted by kind then id, and its claims with hosts."""
 
-    records: list[tuple[str, dict[str, Any]]]
+    records: list[Entry]
 
-    def claims(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def claims(self) -> Iterator[Hosted]:
         for _, record in self.records:
             for claim in record.get("claims", ()):
-                yield record["id"], claim
+                yield Hosted(record["id"], claim)
 
-    def by_id(self) -> dict[str, tuple[str, dict[str, Any]]]:
-        return {record["id"]: (kind, record) for kind, record in self.records}
+    def by_id(self) -> dict[str, Entry]:
+        return {entry.record["id"]: entry for entry in self.records}
 
 
 def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
@@ -82,9 +98,9 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
         raise ExportError(f"the KB has {report.errors} error(s) and {report.warnings} "
                           "warning(s); fix the errors (`ketakb validate`) before exporting",
                           errors)
-    records = using_index(root, use_cache, records_of)
-    records.sort(key=lambda item: (KIND_ORDER.index(item[0]), item[1]["id"]))
-    return Dataset(records)
+    entries = [Entry(kind, record) for kind, record in using_index(root, use_cache, records_of)]
+    entries.sort(key=lambda entry: (_KIND_RANK[entry.kind], entry.record["id"]))
+    return Dataset(entries)
 
 
 # -- writing safely -------------------------------------------------------------------------
@@ -164,8 +180,8 @@ def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -
 def write_csv(data: Dataset, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind in KIND_ORDER:
-        path = folder / f"{vocab.FOLDER_OF_KIND[kind]}.csv"
+    for kind, kind_folder in vocab.FOLDER_OF_KIND.items():
+        path = folder / f"{kind_folder}.csv"
         _write_csv(path, record_columns(kind),
                    (record for k, record in data.records if k == kind))
         written.append(path)
@@ -268,10 +284,6 @@ _SOURCE_FIELDS = ("type", "authors", "publisher", "journal", "date", "volume", "
                   "doi", "pmid", "pmcid", "url", "archive")
 
 
-def _name(record: dict[str, Any]) -> str:
-    return str(record.get("name") or record.get("title") or record["id"])
-
-
 def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
     """Create the export tables in an empty database and fill them."""
     from ketakb import __version__
@@ -282,19 +294,20 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
     for kind, record in data.records:
         ident = record["id"]
         db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            ident, kind, _name(record), record.get("summary"),
+            ident, kind, display_name(record), record.get("summary"),
             _dumps(record.get("synonyms", [])), record.get("notes"),
             _dumps(record_json(record, kind))))
         if kind == "source":
-            values = [record.get(f) for f in _SOURCE_FIELDS]
-            values[1] = _dumps(values[1] or [])
-            db.execute(f"INSERT INTO sources VALUES ({', '.join('?' * 15)})", (
-                ident, values[0], int(record["type"] in vocab.PEER_REVIEWED_TYPES),
-                *values[1:]))
+            values = {field: record.get(field) for field in _SOURCE_FIELDS}
+            values["authors"] = _dumps(values["authors"] or [])
+            db.execute(f"INSERT INTO sources (id, peer_reviewed, {', '.join(_SOURCE_FIELDS)}) "
+                       f"VALUES ({', '.join('?' * (2 + len(_SOURCE_FIELDS)))})",
+                       (ident, int(vocab.peer_reviewed(record["type"])), *values.values()))
         for prefix, value in (record.get("xrefs") or {}).items():
             if value is not None:
                 db.execute("INSERT INTO xrefs VALUES (?, ?, ?)", (ident, prefix, value))
-        texts = [(_name(record), "name"), *((s, "synonym") for s in record.get("synonyms", ())),
+        texts = [(display_name(record), "name"),
+                 *((s, "synonym") for s in record.get("synonyms", ())),
                  (record.get("summary"), "summary")]
         db.executemany("INSERT INTO search VALUES (?, ?, ?, ?)",
                        [(t, ident, kind, f) for t, f in texts if t])
@@ -538,7 +551,7 @@ def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
         node_id = ids[record["id"]]
         xrefs = [curie(p, v) for p, v in sorted((record.get("xrefs") or {}).items()) if v]
         nodes.append({
-            "id": node_id, "category": node_category(kind, record), "name": _name(record),
+            "id": node_id, "category": node_category(kind, record), "name": display_name(record),
             "description": record.get("summary"), "synonym": record.get("synonyms", []),
             "xref": [x for x in xrefs if x != node_id],
             "provided_by": INFORES, "ketakb_id": record["id"]})
@@ -550,7 +563,7 @@ def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
             continue
         mapping = PREDICATE_MAP.get(claim["predicate"], FALLBACK_MAPPING)
         sources = [e["source"] for e in claim["evidence"]]
-        backing = [by_id[e["source"]][1] for e in claim["evidence"]
+        backing = [by_id[e["source"]].record for e in claim["evidence"]
                    if e["stance"] != "disputes" and e["source"] in by_id]
         publications = sorted({p for p in map(publication, backing) if p})
         edges.append({
@@ -586,27 +599,32 @@ def _text_writer(write: Callable[[Dataset, IO[str]], None]) -> Callable[[Dataset
     return to_path
 
 
+#: The formats that are one text, which can also go to standard output (`--out -`).
+TEXT_WRITERS: dict[ExportFormat, Callable[[Dataset, IO[str]], None]] = {
+    ExportFormat.json: write_json, ExportFormat.jsonl: write_jsonl}
+#: Format → what writes it to a path.
+WRITERS: dict[ExportFormat, Callable[[Dataset, Path], object]] = every_format(ExportFormat, {
+    **{fmt: _text_writer(write) for fmt, write in TEXT_WRITERS.items()},
+    ExportFormat.csv: write_csv, ExportFormat.sqlite: write_sqlite, ExportFormat.kgx: write_kgx,
+})
+#: Formats whose output is a folder rather than one file.
+FOLDER_FORMATS = frozenset({ExportFormat.csv, ExportFormat.kgx})
+
+
 def text_export(data: Dataset, fmt: str) -> str:
     """A json or jsonl export as text (for `--out -`)."""
     buffer = io.StringIO()
-    {"json": write_json, "jsonl": write_jsonl}[fmt](data, buffer)
+    TEXT_WRITERS[ExportFormat(fmt)](data, buffer)
     return buffer.getvalue()
-
-
-#: Formats whose output is a folder rather than one file.
-FOLDER_FORMATS = frozenset({"csv", "kgx"})
 
 
 def export(data: Dataset, fmt: str, out: Path) -> None:
     """Write `data` in format `fmt` to `out` (a file, or a folder for csv and kgx)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
-    if fmt in FOLDER_FORMATS and out.exists() and not out.is_dir():
+    chosen = ExportFormat(fmt)
+    if chosen in FOLDER_FORMATS and out.exists() and not out.is_dir():
         raise ExportError(f"'{out}' is a file; the {fmt} export writes a folder")
-    if fmt not in FOLDER_FORMATS and out.is_dir():
+    if chosen not in FOLDER_FORMATS and out.is_dir():
         raise ExportError(f"'{out}' is a folder; the {fmt} export writes one file")
-    writers: dict[str, Callable[[Dataset, Path], Any]] = {
-        "json": _text_writer(write_json), "jsonl": _text_writer(write_jsonl),
-        "csv": write_csv, "sqlite": write_sqlite, "kgx": write_kgx,
-    }
-    writers[fmt](data, out)
+    WRITERS[chosen](data, out)

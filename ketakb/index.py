@@ -39,7 +39,7 @@ from ketakb import __version__
 from ketakb.files import printable_path
 from ketakb.findings import Finding
 from ketakb.quotes import normalise
-from ketakb.shapes import claim_json, record_json
+from ketakb.shapes import claim_json, display_name, record_json
 
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
     from ketakb.loader import RecordFile
@@ -303,7 +303,7 @@ def _derived_rows(key: str, kind: str, record: dict[str, Any], queried: bool) ->
     full-text rows only serve queries, so a validation-only index leaves them out.
     """
     ident = record["id"]
-    name = record.get("name") or record.get("title") or ident
+    name = display_name(record)
     source = kind == "source"
     records = (ident, kind, name, record.get("type") if source else None,
                record.get("archive"), key,

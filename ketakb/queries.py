@@ -36,13 +36,10 @@ from types import TracebackType
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ketakb import vocab
-from ketakb.files import open_regular
 from ketakb.index import TOKENIZE, DamagedCache, Index, load_json, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
-#: Kinds in the order listings show them: the mechanism's order, then the sources.
-KIND_ORDER = ("agent", "receptor", "pathway", "effect", "condition", "source")
 #: Search weights per indexed field: a hit in a name counts more than one in a quote.
 FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
 DEFAULT_DEPTH = 6
@@ -101,7 +98,9 @@ def _loose(text: str) -> str:
 
 
 def _kind_rank(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    """Where a kind comes in listings (`vocab.KIND_ORDER`)."""
+    order = vocab.KIND_ORDER
+    return order.index(kind) if kind in order else len(order)
 
 
 def _ends(subject: str, predicate: str, obj: str) -> tuple[str, str]:
@@ -181,6 +180,22 @@ class _Search:
                     self.reached[other] = self.reached[record] + 1
                     newest.append(other)
         self.frontier = newest
+
+
+class _Hit(NamedTuple):
+    """A record or claim a search found, with its summed, weighted BM25 score."""
+
+    id: str
+    kind: str
+    score: float
+
+
+class _Snippet(NamedTuple):
+    """A field of a search hit that matched, with the match marked «so»."""
+
+    id: str
+    field: str
+    text: str
 
 
 class _Stop(Exception):
@@ -491,9 +506,8 @@ class KnowledgeBase:
     def peer_reviewed_support(self, claim: dict[str, Any]) -> bool:
         """Whether a peer-reviewed source supports the claim."""
         types = self.source_types()
-        return any(e["stance"] == "supports"
-                   and types.get(e["source"]) in vocab.PEER_REVIEWED_TYPES
-                   for e in claim["evidence"])
+        return vocab.peer_supported((e["stance"], types.get(e["source"]))
+                                    for e in claim["evidence"])
 
     @_recovering
     def claims(self, *, about: str | None = None, source: str | None = None,
@@ -540,44 +554,45 @@ class KnowledgeBase:
         if not top:
             expression = " OR ".join(terms)
             top = self._best(expression, limit)
-        matched: dict[str, list[dict[str, str]]] = {ident: [] for ident, _, _ in top}
-        for ident, field, snippet in self._matched(expression, terms, list(matched)):
-            if {"field": field, "text": snippet} not in matched[ident]:
-                matched[ident].append({"field": field, "text": snippet})
+        matched: dict[str, list[dict[str, str]]] = {hit.id: [] for hit in top}
+        for snippet in self._matched(expression, terms, list(matched)):
+            shown = {"field": snippet.field, "text": snippet.text}
+            if shown not in matched[snippet.id]:
+                matched[snippet.id].append(shown)
         results = []
-        for ident, kind, score in top:
-            if kind == "claim":
-                claim = self.claim(ident)
-                name = claim["statement"] if claim else ident
+        for hit in top:
+            if hit.kind == "claim":
+                claim = self.claim(hit.id)
+                name = claim["statement"] if claim else hit.id
             else:
-                matches = self._matches([ident])
-                name = matches[0].name if matches else ident
-            results.append({"id": ident, "kind": kind, "name": name, "score": score,
-                            "matched": matched[ident]})
+                matches = self._matches([hit.id])
+                name = matches[0].name if matches else hit.id
+            results.append({"id": hit.id, "kind": hit.kind, "name": name, "score": hit.score,
+                            "matched": matched[hit.id]})
         return results
 
-    def _best(self, expression: str, limit: int) -> list[tuple[str, str, float]]:
-        """(id, kind, score) of the `limit` best-scoring records and claims: each one's
-        matching rows' BM25, weighted by field, summed (in SQLite: a common word matches
-        thousands of rows). Ties at the precision shown are ordered by id."""
+    def _best(self, expression: str, limit: int) -> list[_Hit]:
+        """The `limit` best-scoring records and claims: each one's matching rows' BM25,
+        weighted by field, summed (in SQLite: a common word matches thousands of rows). Ties
+        at the precision shown are ordered by id."""
         import sqlite3
 
         weights = " ".join(f"WHEN '{field}' THEN {weight}"
                            for field, weight in FIELD_WEIGHTS.items())
         try:
-            return self._rows(
+            return [_Hit(*row) for row in self._rows(
                 "WITH hit AS MATERIALIZED (SELECT rowid, bm25(search) AS rank FROM search "
                 "WHERE search MATCH ?) "
                 f"SELECT r.id, r.kind, round(sum(-hit.rank * CASE r.field {weights} "
                 "ELSE 1.0 END), 3) AS score FROM hit JOIN search_rows r ON r.rowid = hit.rowid "
-                "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?", (expression, limit))
+                "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?", (expression, limit))]
         except sqlite3.OperationalError:
             return []
 
     def _matched(self, expression: str, terms: list[str],
-                 ids: list[str]) -> list[tuple[str, str, str]]:
-        """(id, field, text around the match marked «so») of the rows of `ids` that match,
-        best first: FTS5's snippet() of 16 tokens (`_long_snippet` for a long text)."""
+                 ids: list[str]) -> list[_Snippet]:
+        """The rows of `ids` that match, best first, each with the text around the match:
+        FTS5's snippet() of 16 tokens (`_long_snippet` for a long text)."""
         found = []
         for chunk in _chunks(ids):
             rows = self._rows(
@@ -587,7 +602,7 @@ class KnowledgeBase:
                 f"WHERE search MATCH ?2 AND r.id IN ({placeholders(chunk)}) "
                 "ORDER BY bm25(search), r.id, r.field, search.rowid",
                 (LONG_TEXT, expression, *chunk))
-            found += [(ident, field, text if short else _long_snippet(text, terms))
+            found += [_Snippet(ident, field, text if short else _long_snippet(text, terms))
                       for ident, field, short, text in rows]
         return found
 
@@ -793,7 +808,7 @@ class KnowledgeBase:
         "verified", "not_found"}}. Quotes are verified against the archived source texts
         only when `sources_dir` is given; otherwise "verified" and "not_found" are null."""
         records = self.records()
-        by_kind = {kind: sum(r["kind"] == kind for r in records) for kind in KIND_ORDER}
+        by_kind = {kind: sum(r["kind"] == kind for r in records) for kind in vocab.KIND_ORDER}
         claims = self._claims()
         by_status = {status: sum(c["status"] == status for c in claims)
                      for status in vocab.STATUSES}
@@ -806,18 +821,12 @@ class KnowledgeBase:
         archived = [(s, q) for s, q in quotes if s in archives]
         verified: int | None = None
         if sources_dir is not None:
-            from ketakb.quotes import normalise
+            from ketakb.quotes import normalise, quote_in, read_snapshot
 
-            texts: dict[str, str | None] = {}
-            for source, archive in archives.items():
-                try:
-                    with open_regular(str(sources_dir / archive)) as handle:
-                        raw = handle.read()
-                    texts[source] = normalise(raw.decode("utf-8", errors="replace"))
-                except OSError:
-                    texts[source] = None
+            texts = {source: read_snapshot(str(sources_dir / archive))
+                     for source, archive in archives.items()}
             verified = sum(1 for s, q in archived
-                           if texts.get(s) is not None and normalise(q) in (texts[s] or ""))
+                           if (text := texts[s]) is not None and quote_in(normalise(q), text))
         return {
             "records": by_kind,
             "claims": {"total": len(claims), "by_status": by_status, "peer_reviewed": peer,

@@ -25,15 +25,23 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def read_snapshot(file: str) -> str | None:
+    """An archived snapshot's text, normalised (None when it cannot be read): the one way
+    both `validate --sources-dir` and `stats --sources-dir` read a snapshot."""
+    try:
+        with open_regular(file) as handle:  # a FIFO must not hang the run
+            return normalise(handle.read().decode("utf-8", errors="replace"))
+    except OSError:
+        return None
+
+
 def read_snapshots(files: list[tuple[str, int, int]]) -> list[tuple[str, int, int, str | None]]:
     """Read and normalise archived snapshots: (file, size, mtime) → (…, text, or None when
     unreadable). Touches no database, so it can run in a thread beside the SQL checks."""
-    read = []
-    for file, size, mtime in files:
-        try:
-            with open_regular(file) as handle:  # a FIFO must not hang the run
-                text: str | None = normalise(handle.read().decode("utf-8", errors="replace"))
-        except OSError:
-            text = None
-        read.append((file, size, mtime, text))
-    return read
+    return [(file, size, mtime, read_snapshot(file)) for file, size, mtime in files]
+
+
+def quote_in(quote: str, text: str) -> bool:
+    """Whether a quote, normalised, is in a snapshot's normalised text: the test behind
+    KB038 and the "verified" count of `stats`."""
+    return quote in text

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 
 from ketakb import vocab
 from ketakb.queries import REVERSED_PREDICATES, NotFound
+from ketakb.shapes import display_name
 from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
 
 if TYPE_CHECKING:
@@ -111,10 +112,6 @@ def emit(data: Any, fmt: str, out: IO[str]) -> None:
 # -- records --------------------------------------------------------------------------------
 
 
-def _display_name(record: dict[str, Any]) -> str:
-    return str(record.get("name") or record.get("title") or record["id"])
-
-
 def _first_line(text: str | None, width: int = 100) -> str:
     if not text:
         return ""
@@ -131,7 +128,7 @@ def list_table(records: list[dict[str, Any]], out: IO[str]) -> None:
             writer.line()
         writer.line((f"{vocab.FOLDER_OF_KIND.get(kind, kind)} ({len(group)})", "bold"))
         writer.table(["id", "name", "summary"], [
-            [(r["id"], "cyan"), _display_name(r), _first_line(r.get("summary"))]
+            [(r["id"], "cyan"), display_name(r), _first_line(r.get("summary"))]
             for r in group])
 
 
@@ -167,7 +164,7 @@ def evidence_text(claim: dict[str, Any]) -> str:
 
 def show_table(doc: dict[str, Any], out: IO[str]) -> None:
     writer = Writer(out)
-    writer.line((_display_name(doc), "bold"), "  ", (f"{doc['id']} · {doc['kind']}", "dim"))
+    writer.line((display_name(doc), "bold"), "  ", (f"{doc['id']} · {doc['kind']}", "dim"))
     skip = {"id", "kind", "name", "title", "claims"}
     for key, value in doc.items():
         if key in skip or value in (None, [], {}):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import IO
 
 from ketakb.findings import ERROR, Finding
+from ketakb.formats import ReportFormat, every_format
 from ketakb.terminal import colour_wanted, console, fit_json, json_text, safe_text
 from ketakb.validation import Report
 
@@ -91,8 +92,8 @@ def report_github(report: Report, out: IO[str]) -> None:
     out.write(_summary(report) + "\n")
 
 
-REPORTERS: dict[str, Callable[[Report, IO[str]], None]] = {
-    "text": report_text,
-    "json": report_json,
-    "github": report_github,
-}
+REPORTERS: dict[ReportFormat, Callable[[Report, IO[str]], None]] = every_format(ReportFormat, {
+    ReportFormat.text: report_text,
+    ReportFormat.json: report_json,
+    ReportFormat.github: report_github,
+})

@@ -6,9 +6,16 @@ on them. Changing a shape is a breaking change: add keys, never rename or remove
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 EVIDENCE_KEYS = ("source", "stance", "quote", "locator", "notes")
+
+
+def display_name(record: Mapping[str, Any]) -> str:
+    """What a record is called wherever it is shown or indexed: its name (a source's title),
+    else its id."""
+    return str(record.get("name") or record.get("title") or record["id"])
 
 
 def claim_json(claim: dict[str, Any], host: str) -> dict[str, Any]:

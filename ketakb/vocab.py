@@ -8,24 +8,25 @@ for pydantic. The models, the checks, the renderers and the docs all read from h
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+#: The kinds a claim links, in the order of a mechanism: the drug, its targets, the pathways
+#: they drive, the effects, the conditions treated. The one definition of the kinds' order.
+ENTITY_KINDS = ("agent", "receptor", "pathway", "effect", "condition")
+#: Kinds in the order listings show them (`list`, `stats`, `graph`, the site): the
+#: mechanism's order, then the sources.
+KIND_ORDER = (*ENTITY_KINDS, "source")
+#: Kind → its folder, sources first: the order messages name the folders in, and the order of
+#: the exports' files and rows (the records that the claims cite come first).
+FOLDER_OF_KIND: dict[str, str] = {kind: f"{kind}s" for kind in ("source", *ENTITY_KINDS)}
 #: Folder name → singular kind name. The folder is the kind of every record inside it.
-KINDS: dict[str, str] = {
-    "sources": "source",
-    "agents": "agent",
-    "receptors": "receptor",
-    "pathways": "pathway",
-    "effects": "effect",
-    "conditions": "condition",
-}
-FOLDER_OF_KIND: dict[str, str] = {kind: folder for folder, kind in KINDS.items()}
+KINDS: dict[str, str] = {folder: kind for kind, folder in FOLDER_OF_KIND.items()}
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_MAX_LENGTH = 64
 ID_RE = re.compile(ID_PATTERN)
 
-ENTITY_KINDS = ("agent", "receptor", "pathway", "effect", "condition")
 _MOLECULAR = ("receptor", "pathway")
 _BIOLOGICAL = ("agent", "receptor", "pathway", "effect")
 
@@ -142,6 +143,19 @@ SOURCE_TYPES: dict[str, str] = {
 }
 PEER_REVIEWED_TYPES = frozenset({"journal-article", "review", "clinical-trial"})
 AUTHORITATIVE_TYPES = PEER_REVIEWED_TYPES | {"regulatory-notice"}
+
+
+def peer_reviewed(source_type: str | None) -> bool:
+    """Whether a source of this type is peer-reviewed (None: no such source): the type alone
+    decides. The validator's status rule (KB035, in SQL) reads the same PEER_REVIEWED_TYPES."""
+    return source_type in PEER_REVIEWED_TYPES
+
+
+def peer_supported(stances_and_types: Iterable[tuple[str, str | None]]) -> bool:
+    """Whether a claim has peer-reviewed support: some evidence that supports it cites a
+    peer-reviewed source. `stances_and_types`: each evidence's stance and its source's type."""
+    return any(stance == "supports" and peer_reviewed(source_type)
+               for stance, source_type in stances_and_types)
 
 EFFECT_TYPES: dict[str, str] = {
     "therapeutic": "a benefit sought in treatment",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +10,7 @@ import typer
 
 from ketakb.cli.app import app
 from ketakb.cli.options import DebugOption, KbOption, NoCacheOption, resolve_kb
-
-
-class ExportFormat(str, Enum):
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    sqlite = "sqlite"
-    kgx = "kgx"
+from ketakb.formats import ExportFormat
 
 
 @app.command()
@@ -37,12 +29,19 @@ def export(
 
     Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
     """
-    from ketakb.export import ExportError, export, kgx_left_out, load_kb, text_export
+    from ketakb.export import (
+        TEXT_WRITERS,
+        ExportError,
+        export,
+        kgx_left_out,
+        load_kb,
+        text_export,
+    )
     from ketakb.reporters import write_findings
     from ketakb.terminal import fit_json, safe_text
 
     fmt = output.value
-    if str(out) == "-" and fmt not in ("json", "jsonl"):
+    if str(out) == "-" and output not in TEXT_WRITERS:
         raise typer.BadParameter(f"the {fmt} export cannot go to standard output",
                                  param_hint="--out")
     root = resolve_kb(kb).path
@@ -59,7 +58,7 @@ def export(
     claims = sum(len(r.get("claims", ())) for _, r in data.records)
     sys.stderr.write(f"exported {len(data.records)} records and {claims} claims as {fmt} "
                      f"to {safe_text(out)}\n")
-    left_out = kgx_left_out(data) if fmt == "kgx" else []
+    left_out = kgx_left_out(data) if output is ExportFormat.kgx else []
     if left_out:
         sys.stderr.write(f"kgx: left out {len(left_out)} record(s), and their claims, with no "
                          "xref that Biolink accepts as a node id for their category: "

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -84,12 +84,13 @@ def _choice(value: str | None, allowed: Collection[str], option: str) -> str | N
     raise typer.BadParameter(f"'{safe_text(value)}' is not allowed{hint}", param_hint=option)
 
 
-def _respond(data: Any, output: OutputFormat, table: str, *table_args: Any) -> None:
-    """`data` as JSON or YAML, or on TABLE through the named renderer of `ketakb.render`."""
+def _respond(data: Any, output: OutputFormat, table: Callable[[IO[str]], None]) -> None:
+    """`data` as JSON or YAML, or on TABLE as `table` (a renderer of `ketakb.render`, called
+    by name in the code, so mypy checks it exists and takes what it is given) writes it."""
     from ketakb import render
 
     if output is TABLE:
-        getattr(render, table)(data, *table_args, sys.stdout)
+        table(sys.stdout)
     else:
         render.emit(data, output.value, sys.stdout)
 
@@ -108,9 +109,11 @@ def list_(
     if kind is not None:
         kind = vocab.KINDS.get(kind, kind)
         _choice(kind, vocab.KINDS.values(), "KIND")
+    from ketakb import render
+
     with _open(kb, no_cache) as knowledge:
         records = knowledge.records(kind)
-    _respond(records, output, "list_table")
+    _respond(records, output, lambda out: render.list_table(records, out))
     if not records:
         _nothing("no records")
 
@@ -126,11 +129,13 @@ def show(
     debug: DebugOption = False,
 ) -> None:
     """Show one record with every claim that involves it, wherever that claim is stored."""
+    from ketakb import render
+
     with _open(kb, no_cache) as knowledge:
         match = _lookup(knowledge, " ".join(query))
         doc = knowledge.show(match.id)
     assert doc is not None
-    _respond(doc, output, "show_table")
+    _respond(doc, output, lambda out: render.show_table(doc, out))
 
 
 @app.command()
@@ -144,9 +149,11 @@ def search(
     debug: DebugOption = False,
 ) -> None:
     """Full-text search over names, synonyms, summaries, statements and quotes, ranked."""
+    from ketakb import render
+
     with _open(kb, no_cache) as knowledge:
         results = knowledge.search(" ".join(text), limit=limit)
-    _respond(results, output, "search_table")
+    _respond(results, output, lambda out: render.search_table(results, out))
     if not results:
         _nothing(f"nothing matches '{' '.join(text)}'")
 
@@ -181,7 +188,9 @@ def claims(
             source = _lookup(knowledge, source).id
         found = knowledge.claims(about=about_id, source=source, status=status,
                                  predicate=predicate, peer_reviewed=peer_reviewed)
-    _respond(found, output, "claims_table")
+    from ketakb import render
+
+    _respond(found, output, lambda out: render.claims_table(found, out))
     if not found:
         _nothing("no claims match")
 
@@ -214,12 +223,12 @@ def explain(
         ids = [start, target, *(end for path in result["paths"] for claim in path
                                 for end in (claim["subject"], claim["object"]))]
         names = knowledge.names(ids)
-    _respond(result, output, "explain_table", names)
-    if result["truncated"] and not result["paths"]:
-        from ketakb.render import NARROW_HINT
+    from ketakb import render
 
+    _respond(result, output, lambda out: render.explain_table(result, names, out))
+    if result["truncated"] and not result["paths"]:
         _nothing(f"the search for chains from '{start}' to '{target}' stopped before finding "
-                 f"one; {NARROW_HINT}")
+                 f"one; {render.NARROW_HINT}")
     if not result["paths"]:
         _nothing(f"no chain of claims leads from '{start}' to '{target}'"
                  + ("" if include_withdrawn else " (try --all to follow refuted claims)"))
@@ -235,7 +244,9 @@ def conflicts(
     """Where sources disagree: contested, refuted and outdated claims, and opposing claims."""
     with _open(kb, no_cache) as knowledge:
         result = knowledge.conflicts()
-    _respond(result, output, "conflicts_table")
+    from ketakb import render
+
+    _respond(result, output, lambda out: render.conflicts_table(result, out))
     if not result["disputed"] and not result["opposing"]:
         _nothing("no conflicts")
 
@@ -255,7 +266,9 @@ def sources(
         ident = _lookup(knowledge, query).id if query is not None else None
         found = knowledge.sources(ident)
         cited = {s["id"]: len(knowledge.cited_by(s["id"])) for s in found}
-    _respond(found, output, "sources_table", cited)
+    from ketakb import render
+
+    _respond(found, output, lambda out: render.sources_table(found, cited, out))
     if not found:
         _nothing("no sources")
 
@@ -359,4 +372,6 @@ def stats(
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
     with _open(kb, no_cache) as knowledge:
         result = knowledge.stats(sources_dir)
-    _respond(result, output, "stats_table")
+    from ketakb import render
+
+    _respond(result, output, lambda out: render.stats_table(result, out))

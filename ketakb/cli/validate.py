@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional, TextIO
 
@@ -13,13 +12,8 @@ import typer
 
 from ketakb.cli.app import app
 from ketakb.cli.options import DebugOption, KbOption, NoCacheOption, resolve_kb
+from ketakb.formats import ReportFormat
 from ketakb.terminal import safe_text
-
-
-class ReportFormat(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
 
 
 def _default_format() -> ReportFormat:
@@ -110,7 +104,7 @@ def validate(
         if bar is not None:
             bar.close()
     sys.stderr.write(f"checked KB: {safe_text(str(chosen.path))} ({chosen.origin})\n")
-    REPORTERS[(output or _default_format()).value](report, sys.stdout)
+    REPORTERS[output or _default_format()](report, sys.stdout)
     raise typer.Exit(0 if report.ok(strict) else 1)
 
 
@@ -133,6 +127,7 @@ def schema(
     debug: DebugOption = False,
 ) -> None:
     """Write the JSON Schema of every kind (draft-07, for editors) generated from the models."""
+    from ketakb.atomic import atomic_write
     from ketakb.schema import schema_files, stale_schema_files
 
     if check:
@@ -142,5 +137,5 @@ def schema(
         raise typer.Exit(1 if stale else 0)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in schema_files().items():
-        (out / name).write_text(text, encoding="utf-8")
+        atomic_write(out / name, text)
         sys.stdout.write(f"wrote {out / name}\n")

@@ -10,18 +10,17 @@ from file:// may not fetch JSON), and diagrams are SVG drawn here (`ketakb.site.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ketakb import __version__, vocab
+from ketakb.atomic import atomic_folder
 from ketakb.citations import bibtex_entry, bibtex_key, csl_item, text_citation
-from ketakb.queries import KIND_ORDER, KnowledgeBase, step_ends
+from ketakb.queries import KnowledgeBase, step_ends
+from ketakb.shapes import display_name
 from ketakb.site.diagram import Edge, Node, diagram, longest_path_layers
 from ketakb.site.markup import (
     Child,
@@ -50,6 +49,16 @@ KIND_TITLES = {"agent": "Agents", "receptor": "Receptors and targets", "pathway"
                "effect": "Effects", "condition": "Conditions", "source": "Sources"}
 KIND_SINGULAR = {"agent": "agent", "receptor": "receptor or target", "pathway": "pathway",
                  "effect": "effect", "condition": "condition", "source": "source"}
+
+
+class _Event(NamedTuple):
+    """A line of the regulatory timeline: when, what kind of event, the id of the record or
+    claim, and how the line shows it."""
+
+    date: str
+    what: str
+    id: str
+    item: Markup
 
 
 class SiteError(Exception):
@@ -96,9 +105,7 @@ class _Builder:
 
     def name(self, ident: str) -> str:
         record = self.records.get(ident)
-        if record is None:
-            return ident
-        return str(record["title"] if record["kind"] == "source" else record["name"])
+        return ident if record is None else display_name(record)
 
     def link(self, root: str, ident: str) -> Markup:
         """A link to the record's page, by its name; the bare id if there is no such record."""
@@ -190,7 +197,7 @@ class _Builder:
 
     def build(self) -> dict[str, bytes]:
         self.home()
-        for kind in KIND_ORDER:
+        for kind in vocab.KIND_ORDER:
             self.kind_index(kind)
         for record in self.records.values():
             if record["kind"] == "source":
@@ -221,7 +228,7 @@ class _Builder:
             ("Targets", "targets.html", "what each drug binds, with any affinities reported"),
             ("Search", "search.html", "every record, source and claim"))))
         kinds = el("ul", *(el("li", el("a", KIND_TITLES[kind], href=internal(f"kinds/{kind}.html")),
-                                 f" ({stats['records'][kind]})") for kind in KIND_ORDER))
+                                 f" ({stats['records'][kind]})") for kind in vocab.KIND_ORDER))
         self.page(
             "index.html", "ketakb: how ketamine works, claim by claim",
             el("p", "A structured knowledge base of ketamine's mechanisms, effects and uses. "
@@ -354,7 +361,7 @@ class _Builder:
                 el("h3", self.link(root, evidence["source"])),
                 el("p", self.stance(evidence["stance"]), " ",
                    f"{kind}: {vocab.SOURCE_TYPES.get(kind, '')}" if kind else "",
-                   " (peer-reviewed)" if kind in vocab.PEER_REVIEWED_TYPES else ""),
+                   " (peer-reviewed)" if vocab.peer_reviewed(kind) else ""),
                 el("blockquote", el("p", evidence["quote"])) if evidence["quote"] else None,
                 self.fields([("Where", evidence["locator"]), ("Notes", evidence["notes"])])]
         self.page(claim_path(claim["id"]), claim["statement"], *body)
@@ -387,7 +394,7 @@ class _Builder:
             self.fields([
                 ("Id", el("code", ident)),
                 ("Type", f"{source['type']}: {vocab.SOURCE_TYPES.get(source['type'], '')}"),
-                ("Peer-reviewed", "yes" if source["type"] in vocab.PEER_REVIEWED_TYPES else "no"),
+                ("Peer-reviewed", "yes" if vocab.peer_reviewed(source["type"]) else "no"),
                 ("Authors", ", ".join(source.get("authors", []))),
                 ("Journal", source.get("journal")), ("Publisher", source.get("publisher")),
                 ("Date", source.get("date")), ("Volume", source.get("volume")),
@@ -482,28 +489,28 @@ class _Builder:
 
     def timeline(self) -> None:
         root = ""
-        events: list[tuple[str, str, str, Markup]] = []
+        events: list[_Event] = []
         for record in self.records.values():
             if record["kind"] == "source" and record["type"] == "regulatory-notice" \
                     and record.get("date"):
-                events.append((record["date"], "regulatory notice", record["id"],
-                               raw_join(self.link(root, record["id"]),
-                                        f" ({record['publisher']})"
-                                        if record.get("publisher") else "")))
+                events.append(_Event(record["date"], "regulatory notice", record["id"],
+                                     raw_join(self.link(root, record["id"]),
+                                              f" ({record['publisher']})"
+                                              if record.get("publisher") else "")))
         for claim in self.claims:
             date = (claim["context"] or {}).get("date")
             if claim["predicate"] == "approved_for" and date:
                 where = (claim["context"] or {}).get("jurisdiction")
-                events.append((date, "approval", claim["id"],
-                               raw_join(self.claim_link(root, claim),
-                                        f" ({where})" if where else "")))
-        events.sort(key=lambda e: (e[0], e[1], e[2]))
+                events.append(_Event(date, "approval", claim["id"],
+                                     raw_join(self.claim_link(root, claim),
+                                              f" ({where})" if where else "")))
+        events.sort(key=lambda e: (e.date, e.what, e.id))
         self.page("timeline.html", "Regulatory timeline",
                   el("p", "Dated regulatory notices and approvals (claims with the approved_for "
                           "predicate and a date in their context), oldest first."),
                   self.table(["Date", "Event", "What"],
-                             [[el("time", date, datetime=date), what, item]
-                              for date, what, _, item in events])
+                             [[el("time", e.date, datetime=e.date), e.what, e.item]
+                              for e in events])
                   if events else el("p", "No dated regulatory record yet."))
 
     def targets(self) -> None:
@@ -576,17 +583,8 @@ def write_site(files: dict[str, bytes], out: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise SiteError(f"'{out}' is not empty and holds no site built by ketakb; "
                         "choose an empty or new folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    try:
+    with atomic_folder(out) as staging:
         for relative, content in files.items():
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        os.chmod(staging, 0o755)
-        if out.is_dir():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
