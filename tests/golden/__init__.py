@@ -76,6 +76,8 @@ class Case:
     terminal: bool = False
     #: Which KB flavours the case runs on.
     flavours: tuple[str, ...] = FLAVOURS
+    #: A help screen or usage error, laid out by Typer and Click (see `framework_neutral`).
+    framework: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ TERMINAL_CASES = ("validate-text", "validate-text-strict-sources", "list-table",
                   "stats-sources-table")
 #: Cases whose output does not depend on the KB run on the bundled one only.
 ANY = ("bundled",)
+#: Help screens and usage errors: on the bundled KB, kept framework-neutral.
+FRAMEWORK: dict[str, Any] = {"flavours": ANY, "framework": True}
 
 
 def cases(flavour: str) -> list[Case]:
@@ -113,14 +117,14 @@ def cases(flavour: str) -> list[Case]:
     kb = ("--kb", "kb")
     found: list[Case] = [
         Case("version", ("--version",), flavours=ANY),
-        Case("help", ("--help",), flavours=ANY),
+        Case("help", ("--help",), **FRAMEWORK),
         Case("rules", ("rules",), flavours=ANY),
         Case("schema", ("schema", "--out", "out"), outputs=("out",), flavours=ANY),
         Case("schema-check", ("schema", "--check", "--out", "schemas"), flavours=ANY),
         Case("schema-check-missing", ("schema", "--check", "--out", "out"), flavours=ANY),
     ]
     for command in command_names():
-        found.append(Case(f"{command}-help", (command, "--help"), flavours=ANY))
+        found.append(Case(f"{command}-help", (command, "--help"), **FRAMEWORK))
     for fmt in ("text", "json", "github"):
         found += [
             Case(f"validate-{fmt}", ("validate", *kb, "-f", fmt)),
@@ -129,7 +133,7 @@ def cases(flavour: str) -> list[Case]:
         ]
     found += [
         Case("validate-no-cache", ("validate", *kb, "--no-cache", "--strict")),
-        Case("validate-missing-kb", ("validate", "--kb", "no-such-kb"), flavours=ANY),
+        Case("validate-missing-kb", ("validate", "--kb", "no-such-kb"), **FRAMEWORK),
     ]
     for fmt in QUERY_FORMATS:
         f = ("-f", fmt)
@@ -187,16 +191,16 @@ def cases(flavour: str) -> list[Case]:
         Case("new", ("new", "receptor", "golden-receptor", *kb),
              ("kb/receptors/golden-receptor.yaml",), mutates=True),
         Case("new-taken", ("new", "agent", t.record, *kb), mutates=True),
-        Case("new-bad-kind", ("new", "nonsense", "x", *kb), mutates=True, flavours=ANY),
+        Case("new-bad-kind", ("new", "nonsense", "x", *kb), mutates=True, **FRAMEWORK),
         Case("new-folder-kind", ("new", "agents", "golden-agent", *kb),
              ("kb/agents/golden-agent.yaml",), mutates=True),
     ]
     found += [  # mistakes a user makes: each is a finding or a usage error, never a traceback
-        Case("show-no-query", ("show", *kb), flavours=ANY),
-        Case("list-bad-kind", ("list", "nonsense", *kb), flavours=ANY),
-        Case("claims-bad-status", ("claims", "--status", "nonsense", *kb), flavours=ANY),
-        Case("export-bad-format", ("export", "-f", "xml", "-o", "out", *kb), flavours=ANY),
-        Case("export-csv-stdout", ("export", "-f", "csv", "-o", "-", *kb), flavours=ANY),
+        Case("show-no-query", ("show", *kb), **FRAMEWORK),
+        Case("list-bad-kind", ("list", "nonsense", *kb), **FRAMEWORK),
+        Case("claims-bad-status", ("claims", "--status", "nonsense", *kb), **FRAMEWORK),
+        Case("export-bad-format", ("export", "-f", "xml", "-o", "out", *kb), **FRAMEWORK),
+        Case("export-csv-stdout", ("export", "-f", "csv", "-o", "-", *kb), **FRAMEWORK),
         Case("site-into-kb", ("site", "-o", "kb", *kb), mutates=True, flavours=ANY),
         Case("explain-unknown", ("explain", "no-such-record", *kb)),
         Case("cite-unknown", ("cite", "no-such-source", *kb)),
@@ -347,6 +351,60 @@ def _hashes(root: Path) -> dict[str, str]:
             for p in _files(root)}
 
 
+#: What Typer and Click add around ketakb's own words in a usage error, and which changes
+#: between their releases: the usage line (metavars as `QUERY` or `{query}`), the hint to
+#: try --help, "(env var: …)" and "Value error, " in an invalid value's message, and the
+#: metavar named by a missing argument.
+_FRAMEWORK_LINES = re.compile(r"^(?:Usage: |Try ')")
+_FRAMEWORK_WORDS = [
+    (re.compile(r" \(env var: [^)]*\)(?=: )"), ""),
+    (re.compile(r"(Invalid value for [^:]*: )Value error, "), r"\1"),
+    (re.compile(r"Missing argument '[^']*'"), "Missing argument"),
+]
+
+
+def framework_neutral(args: tuple[str, ...], result: Any) -> list[str]:
+    """A help screen or usage error as ketakb defines it, not as Typer lays it out.
+
+    A help screen becomes the command's interface: its help text and, for each parameter,
+    its names, help, whether it is required and its default, all of which ketakb declares.
+    A usage error keeps its exit code and message without the framework's framing, so the
+    goldens hold at the lowest supported Typer and Click as at the newest.
+    """
+    if "--help" in args:
+        from ketakb.cli import app
+
+        command = get_command(app)
+        for name in args[:-1]:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        return [f"=== exit {result.exit_code}\n", "=== interface\n",
+                *(f"{line}\n" for line in _interface(command))]
+    stderr = "".join(line for line in _text(result.stderr_bytes).splitlines(keepends=True)
+                     if not _FRAMEWORK_LINES.match(line))
+    for pattern, replacement in _FRAMEWORK_WORDS:
+        stderr = pattern.sub(replacement, stderr)
+    return [f"=== exit {result.exit_code}\n", f"=== stdout\n{_text(result.stdout_bytes)}",
+            f"=== stderr (framework lines left out)\n{stderr.strip()}\n"]
+
+
+def _interface(command: Any) -> list[str]:
+    """The help text of `command` and what each of its parameters declares."""
+    lines = [f"help: {' '.join((command.help or '').split())}"]
+    for param in command.params:
+        default = param.default
+        if default is None or type(default).__name__ in ("Sentinel", "_Sentinel") or \
+                callable(default):
+            default = None
+        default = getattr(default, "value", default)
+        lines.append(" | ".join([
+            "/".join([*param.opts, *param.secondary_opts]),
+            f"required={param.required}", f"default={default!r}",
+            " ".join((getattr(param, "help", None) or "").split())]))
+    if hasattr(command, "commands"):
+        lines += [f"command: {name}" for name in sorted(command.commands)]
+    return lines
+
+
 def normalise(text: str, cwd: Path) -> str:
     """The scratch folder's absolute path (as given and resolved) written `<WS>`."""
     for path in sorted({str(cwd.resolve()), str(cwd)}, key=len, reverse=True):
@@ -369,10 +427,13 @@ def run_case(case: Case, workspace: Path, scratch: Path) -> str:
         with working_directory(cwd):
             result = runner.invoke(app, list(case.args), env=ENV | TERMINAL_ENV
                                    if case.terminal else ENV)
-        parts = [f"$ ketakb {' '.join(case.args)}\n",
-                 f"=== exit {result.exit_code}\n",
-                 f"=== stdout\n{_text(result.stdout_bytes)}",
-                 f"=== stderr\n{_text(result.stderr_bytes)}"]
+        parts = [f"$ ketakb {' '.join(case.args)}\n"]
+        if case.framework:
+            parts += framework_neutral(case.args, result)
+        else:
+            parts += [f"=== exit {result.exit_code}\n",
+                      f"=== stdout\n{_text(result.stdout_bytes)}",
+                      f"=== stderr\n{_text(result.stderr_bytes)}"]
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             parts.append(f"=== exception {type(result.exception).__name__}: "
                          f"{result.exception}\n")
