@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ketakb.findings import Finding
@@ -56,8 +57,13 @@ class Job(NamedTuple):
     kind: str
     display: str
     old_digest: str | None
-    debug: bool
-    queried: bool  # whether the index answers queries (JSON, names, full-text rows)
+
+
+class Settings(NamedTuple):
+    """How every file of one refresh is checked."""
+
+    debug: bool  # internal errors carry their traceback
+    queried: bool  # the index answers queries (JSON, names and full-text rows)
 
 
 class Outcome(NamedTuple):
@@ -143,7 +149,7 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
     return RecordRows(row, names, claims, evidence_rows, figures, search)
 
 
-def _check_job(job: Job) -> Outcome:
+def _check_job(settings: Settings, job: Job) -> Outcome:
     """Read, digest and check one file: runs in a worker process or in this one."""
     from ketakb.loader import RecordFile, check_bytes, read_file
 
@@ -154,27 +160,27 @@ def _check_job(job: Job) -> Outcome:
     new_digest = digest(raw)
     if new_digest == job.old_digest:
         return Outcome(job.key, new_digest, job.kind, None, "", None, True)
-    result = check_bytes(record_file, raw, debug=job.debug)
+    result = check_bytes(record_file, raw, debug=settings.debug)
     cacheable = not any(f.code == "KB099" for f in result.findings)
     record = result.record
     return Outcome(job.key, new_digest if cacheable else "", result.kind,
                    json.dumps(record, ensure_ascii=False)
-                   if record is not None and job.queried else None,
+                   if record is not None and settings.queried else None,
                    finding_rows(result.findings),
                    None if record is None else record_rows(job.key, result.kind, record,
-                                                           job.queried),
+                                                           settings.queried),
                    False)
 
 
-def _check_chunk(jobs: list[Job]) -> list[Outcome]:
-    return [_check_job(job) for job in jobs]
+def _check_chunk(settings: Settings, jobs: list[Job]) -> list[Outcome]:
+    return [_check_job(settings, job) for job in jobs]
 
 
-def _run_jobs(jobs: list[Job], workers: int | None) -> Iterator[Outcome]:
+def _run_jobs(jobs: list[Job], settings: Settings, workers: int | None) -> Iterator[Outcome]:
     """Every job's outcome, in the order of `jobs`: on worker processes when there are many."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers < 2 or len(jobs) < PARALLEL_MIN:
-        yield from map(_check_job, jobs)
+        yield from map(partial(_check_job, settings), jobs)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -187,7 +193,7 @@ def _run_jobs(jobs: list[Job], workers: int | None) -> Iterator[Outcome]:
     size = max(16, min(256, len(jobs) // (workers * 16) or 1))
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for outcomes in pool.map(_check_chunk, chunks):
+        for outcomes in pool.map(partial(_check_chunk, settings), chunks):
             yield from outcomes
 
 
@@ -245,6 +251,7 @@ class _Plan:
     path's stamp is made of."""
 
     jobs: list[Job]
+    settings: Settings
     stats: dict[str, os.stat_result | None]
     present: list[os.stat_result]  # every file that could be stat-ed
     racy: bool  # a file read may still change unseen
@@ -254,7 +261,7 @@ def _plan(store: Store, wanted: dict[str, RecordFile],
           known: dict[str, tuple[int, int, int, int, str]], debug: bool,
           queried: bool) -> _Plan:
     """Stat every file: those whose change key differs from the stored one are read."""
-    plan = _Plan([], {}, [], False)
+    plan = _Plan([], Settings(debug, queried), {}, [], False)
     for key, record_file in wanted.items():
         st: os.stat_result | None
         try:
@@ -269,7 +276,7 @@ def _plan(store: Store, wanted: dict[str, RecordFile],
         plan.racy |= st is not None and store.racy(st)
         plan.stats[key] = st
         plan.jobs.append(Job(key, record_file.location, record_file.kind, record_file.display,
-                             old[4] if old else None, debug, queried))
+                             old[4] if old else None))
     return plan
 
 
@@ -313,7 +320,7 @@ def _load(store: Store, tracker: Tracker, plan: _Plan,
     changed = False
     batch = Batch()
     with _rare_collections():
-        for outcome in _run_jobs(plan.jobs, workers):
+        for outcome in _run_jobs(plan.jobs, plan.settings, workers):
             key = outcome.key
             stored = store.stored_key(plan.stats[key], outcome.digest)
             if outcome.unchanged:
