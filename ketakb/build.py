@@ -4,8 +4,8 @@ This module owns the step from files to the store (`ketakb.store`): it finds the
 files (`loader.discover`), decides from their change keys which to read again, checks those
 on their own (`loader.check_bytes`; on every core when there are many), projects each valid
 record onto the rows of the store's tables, and hands them over, in one transaction. The
-loader, and with it the YAML parser and the models, is imported only once a file has
-changed: the query path over an unchanged KB never loads them.
+loader, and with it the YAML parser and the models, is imported only when the files must be
+looked at: the query path over an unchanged KB never loads them.
 """
 
 from __future__ import annotations
