@@ -61,18 +61,18 @@ def check_new_id(ident: str) -> None:
 
 def taken_ids(root: Path) -> dict[str, str]:
     """Case-folded id → where it is used: every record file's stem and every claim id."""
-    from ketakb.index import Index, using_index
+    from ketakb.build import refresh
+    from ketakb.store import Store, using_store
 
-    def used_in(index: Index) -> dict[str, str]:
+    def used_in(store: Store) -> dict[str, str]:
         used: dict[str, str] = {}
-        index.refresh()
-        for record_file in index.files:
+        for record_file in refresh(store).files:
             used.setdefault(record_file.path.stem.casefold(), record_file.display)
-        for claim_id, host in index.rows("SELECT id, host FROM claims"):
+        for claim_id, host in store.rows("SELECT id, host FROM claims"):
             used.setdefault(str(claim_id).casefold(), f"a claim in record '{host}'")
         return used
 
-    return using_index(root, True, used_in)
+    return using_store(root, True, used_in)
 
 
 _HEADER = """\

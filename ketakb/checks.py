@@ -1,6 +1,6 @@
 """Checks across records: ids, references, hosts, statuses, duplicates, conflicts, quotes.
 
-They run as SQL over the compiled index (`index.py`), whose tables hold the values the models
+They run as SQL over the compiled index (`store.py`), whose tables hold the values the models
 accepted: on a re-validation they rerun over cached rows without parsing or decoding a single
 record, and the joins run in SQLite rather than in Python loops. Each finding carries a `loc`;
 its line and column are filled in afterwards by `validation.place_findings`.
@@ -21,10 +21,12 @@ from contextlib import closing
 from pathlib import Path
 
 from ketakb import vocab
+from ketakb.build import Indexed
 from ketakb.findings import Finding, Loc
-from ketakb.index import Index, placeholders
 from ketakb.loader import display_path
 from ketakb.quotes import quote_in, read_snapshots
+from ketakb.scope import CrossScope
+from ketakb.store import placeholders
 
 Display = Callable[[str], str]
 #: The SQL condition that a path column is in the scope of this run (see `check_all`).
@@ -57,38 +59,41 @@ def _finding(file: str, loc: Loc, code: str, message: str, hint: str = "") -> Fi
     return Finding(file, 0, 0, code, message, hint, loc)
 
 
-def check_all(index: Index, sources_dir: Path | None = None) -> list[Finding]:
-    """The cross-record findings of the KB in the (refreshed) `index`, in no particular
-    order. Quotes are checked against the archived snapshots in `sources_dir`, if given.
+def check_all(indexed: Indexed, cross: CrossScope,
+              sources_dir: Path | None = None) -> list[Finding]:
+    """The cross-record findings of the KB in the refreshed index, in no particular order.
+    Quotes are checked against the archived snapshots in `sources_dir`, if given.
 
     Only the findings of the files that the changes since the last validation can affect are
-    computed (`Index.cross_scope`); the index keeps the others (`Index.kept_cross`). A
+    computed (`CrossScope.decide`); the index keeps the others (`CrossScope.kept`). A
     first or full run computes all of them; SQLite works without the GIL, so with a cache file
     half of the queries then run on a second connection in another thread, and snapshots not
     yet in the index are normalised in a thread while the queries run.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    store = indexed.store
+
     archived: list[tuple[str, str, str]] = []
     files: list[str] = []
     if sources_dir is not None:
-        archived = index.db.execute("SELECT path, id, archive FROM records WHERE kind = "
+        archived = store.db.execute("SELECT path, id, archive FROM records WHERE kind = "
                                     "'source' AND archive IS NOT NULL ORDER BY path").fetchall()
         files = [os.path.abspath(sources_dir / archive) for _, _, archive in archived]
-    texts, stale, changed = index.cached_snapshots(files)
-    broken = index.broken()
+    texts, stale, changed = store.cached_snapshots(files)
+    broken = store.broken()
     # what the kept findings' texts and scope depend on: KB039 names the folder as given
     settings = json.dumps([sources_dir and [str(sources_dir), os.path.abspath(sources_dir)],
-                           display_path(index.root), not broken])
+                           display_path(store.root), not broken])
     changed_sources = set(changed)
-    scoped = index.cross_scope(settings, [ident for (_, ident, _), file in
-                                          zip(archived, files, strict=True)
-                                          if file in changed_sources])
+    scoped = cross.decide(settings, [ident for (_, ident, _), file in
+                                     zip(archived, files, strict=True)
+                                     if file in changed_sources])
     with ThreadPoolExecutor(max_workers=2) as pool:
         fresh = pool.submit(read_snapshots, stale)
 
         def quotes(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
-            texts.update(index.store_snapshots(fresh.result()))  # the index's own connection
+            texts.update(store.store_snapshots(fresh.result()))  # the index's own connection
             return _quotes(db, display, scope, sources_dir, [
                 (path, ident, archive, file)
                 for (path, ident, archive), file in zip(archived, files, strict=True)], texts)
@@ -97,13 +102,13 @@ def check_all(index: Index, sources_dir: Path | None = None) -> list[Finding]:
                                 _sources, quotes]
         if not broken:
             checks.append(_unused)
-        reader = None if scoped else index.reader()
+        reader = None if scoped else store.reader()
         if reader is None:  # an in-memory index has one connection; a scoped run needs one
-            return _run(index.db, index.display, _in_scope if scoped else _everywhere, broken,
+            return _run(store.db, indexed.display, _in_scope if scoped else _everywhere, broken,
                         checks)
         with closing(reader):
-            aside = pool.submit(_run, reader, index.display, _everywhere, broken, checks[:2])
-            return _run(index.db, index.display, _everywhere, broken, checks[2:]) + \
+            aside = pool.submit(_run, reader, indexed.display, _everywhere, broken, checks[:2])
+            return _run(store.db, indexed.display, _everywhere, broken, checks[2:]) + \
                 aside.result()
 
 

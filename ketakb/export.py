@@ -84,13 +84,14 @@ class Dataset:
 
 def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
     """The KB's records, after a validation run without errors; else ExportError."""
+    from ketakb.build import refresh
     from ketakb.findings import ERROR
-    from ketakb.index import Index, using_index
+    from ketakb.store import Store, using_store
     from ketakb.validation import validate_kb
 
-    def records_of(index: Index) -> list[tuple[str, dict[str, Any]]]:
-        index.refresh()
-        return index.records()
+    def records_of(store: Store) -> list[tuple[str, dict[str, Any]]]:
+        refresh(store)
+        return store.records()
 
     report = validate_kb(root, use_cache=use_cache)
     if report.errors:
@@ -98,7 +99,7 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
         raise ExportError(f"the KB has {report.errors} error(s) and {report.warnings} "
                           "warning(s); fix the errors (`ketakb validate`) before exporting",
                           errors)
-    entries = [Entry(kind, record) for kind, record in using_index(root, use_cache, records_of)]
+    entries = [Entry(kind, record) for kind, record in using_store(root, use_cache, records_of)]
     entries.sort(key=lambda entry: (_KIND_RANK[entry.kind], entry.record["id"]))
     return Dataset(entries)
 

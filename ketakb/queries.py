@@ -1,6 +1,6 @@
 """The read side of the KB as a library: look up, search, explain, conflicts, sources, graph.
 
-`KnowledgeBase` wraps the compiled index (`ketakb.index.Index`) and answers every query with
+`KnowledgeBase` wraps the compiled index (`ketakb.store.Store`) and answers every query with
 plain JSON-ready values in the documented shapes of `ketakb.shapes`: a record is its YAML
 fields plus "kind", a claim is `claim_json`. The CLI only renders what these methods return,
 so scripts and tests can call them directly:
@@ -36,7 +36,8 @@ from types import TracebackType
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ketakb import vocab
-from ketakb.index import TOKENIZE, DamagedCache, Index, load_json, placeholders
+from ketakb.build import update
+from ketakb.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -307,7 +308,7 @@ def _recovering(method: Callable[Concatenate[KnowledgeBase, _P], _T]
         try:
             return method(self, *args, **kwargs)
         except (DamagedCache, sqlite3.DatabaseError):
-            if not self.index.persistent:
+            if not self.store.persistent:
                 raise
             self._rebuild()
             return method(self, *args, **kwargs)
@@ -315,16 +316,16 @@ def _recovering(method: Callable[Concatenate[KnowledgeBase, _P], _T]
     return answer
 
 
-def _refreshed(index: Index) -> Index:
+def _refreshed(store: Store) -> Store:
     """The index brought up to date for queries, which only read from then on, so other runs
     may use the cache meanwhile (closed if that fails)."""
     try:
-        index.refresh(full=False)
+        update(store)
     except BaseException:
-        index.close()
+        store.close()
         raise
-    index.unlock()
-    return index
+    store.unlock()
+    return store
 
 
 def _pieces(text: str) -> list[str]:
@@ -365,8 +366,8 @@ def _long_snippet(text: str, terms: list[str]) -> str:
 class KnowledgeBase:
     """Queries over one KB folder's compiled index. Use as a context manager, or `close()`."""
 
-    def __init__(self, index: Index) -> None:
-        self.index = index
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self._source_types: dict[str, str] | None = None
 
     @classmethod
@@ -374,21 +375,21 @@ class KnowledgeBase:
         """Open the KB's index and bring it up to date (changed files only)."""
         folder = Path(root)
         try:
-            return cls(_refreshed(Index.open(folder, use_cache=use_cache)))
+            return cls(_refreshed(Store.open(folder, use_cache=use_cache)))
         except (DamagedCache, sqlite3.DatabaseError):
             if not use_cache:
                 raise
-        return cls(_refreshed(Index.open(folder, fresh=True)))
+        return cls(_refreshed(Store.open(folder, fresh=True)))
 
     def _rebuild(self) -> None:
         """Replace a damaged cache by one rebuilt from scratch."""
-        root = self.index.root
-        self.index.close()
-        self.index = _refreshed(Index.open(root, fresh=True))
+        root = self.store.root
+        self.store.close()
+        self.store = _refreshed(Store.open(root, fresh=True))
         self._source_types = None
 
     def close(self) -> None:
-        self.index.close()
+        self.store.close()
 
     def __enter__(self) -> KnowledgeBase:
         return self
@@ -400,7 +401,7 @@ class KnowledgeBase:
     # -- records ---------------------------------------------------------------------------
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return list(self.index.rows(sql, params))
+        return list(self.store.rows(sql, params))
 
     @_recovering
     def record(self, ident: str) -> dict[str, Any] | None:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ketakb import locate_kb
+from ketakb.build import Progress, refresh
 from ketakb.checks import check_all
 from ketakb.findings import ERROR, WARNING, Finding
-from ketakb.index import Index, using_index
 from ketakb.parse import locate, parse_yaml
-
-Progress = Callable[[int, int], None]
+from ketakb.scope import CrossScope
+from ketakb.store import Store, using_store
 
 
 @dataclass(frozen=True)
@@ -72,22 +71,23 @@ def validate_kb(root: str | os.PathLike[str] | None = None, *,
     files a change can affect; the index keeps the other files' findings, placed.
     """
     archives = None if sources_dir is None else Path(sources_dir)
-    return using_index(locate_kb(root).path, use_cache,
-                       lambda index: _validate(index, archives, debug, progress))
+    return using_store(locate_kb(root).path, use_cache,
+                       lambda store: _validate(store, archives, debug, progress))
 
 
-def _validate(index: Index, sources_dir: Path | None, debug: bool,
+def _validate(store: Store, sources_dir: Path | None, debug: bool,
               progress: Progress | None) -> Report:
-    """One validation on an open index."""
+    """One validation on an open store."""
     # a throwaway (in-memory) index only validates: it needs no query tables
-    index.refresh(debug=debug, progress=progress, queried=index.persistent)
-    found = check_all(index, sources_dir)
-    kept = index.kept_cross()
+    indexed = refresh(store, debug=debug, progress=progress, queried=store.persistent)
+    cross = CrossScope(store, indexed.by_key)
+    found = check_all(indexed, cross, sources_dir)
+    kept = cross.kept()
     affected = {finding.file for finding in found}
-    found = place_findings(found, {f.display: f.location for f in index.files
+    found = place_findings(found, {f.display: f.location for f in indexed.files
                                    if f.display in affected})
-    index.store_cross(found)
-    findings = index.file_findings() + found + kept
-    records, claims = (next(index.rows(f"SELECT count(*) FROM {table}"))[0]
+    cross.keep(found)
+    findings = indexed.file_findings() + found + kept
+    records, claims = (next(store.rows(f"SELECT count(*) FROM {table}"))[0]
                        for table in ("records", "claims"))
-    return Report(sorted(findings), len(index.files), records, claims)
+    return Report(sorted(findings), len(indexed.files), records, claims)

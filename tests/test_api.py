@@ -23,7 +23,7 @@ README = ROOT / "README.md"
 CHANGELOG = ROOT / "CHANGELOG.md"
 AsGiven = Callable[[Path], "str | os.PathLike[str]"]
 HEAVY = ("pydantic", "yaml", "sqlite3", "typer", "rich", "ketakb.validation", "ketakb.queries",
-         "ketakb.findings", "ketakb.index")
+         "ketakb.findings", "ketakb.store", "ketakb.build", "ketakb.scope")
 
 
 class Folder:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ketakb import index as index_module
-from ketakb.index import Index
+from ketakb import build
+from ketakb.store import Store
 from ketakb.validation import validate_kb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -53,9 +53,9 @@ def test_parallel_validation_equals_serial(tmp_path: Path, monkeypatch: pytest.M
                                            use_cache: bool) -> None:
     generate.generate(300, tmp_path / "e", errors=60)
     kb, archives = tmp_path / "e" / "kb", tmp_path / "e" / "archives"
-    monkeypatch.setattr(index_module, "PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(build, "PARALLEL_MIN", 10**9)
     serial = validate_kb(kb, sources_dir=archives, use_cache=False)
-    monkeypatch.setattr(index_module, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(build, "PARALLEL_MIN", 1)
     parallel = validate_kb(kb, sources_dir=archives, use_cache=use_cache)
     assert parallel == serial
     assert serial.findings
@@ -63,8 +63,8 @@ def test_parallel_validation_equals_serial(tmp_path: Path, monkeypatch: pytest.M
         rows = {}
         for workers in (1, 2):
             monkeypatch.setenv("KETAKB_CACHE_DIR", str(tmp_path / f"cache{workers}"))
-            idx = Index.open(kb)
-            idx.refresh(workers=workers)
+            idx = Store.open(kb)
+            build.refresh(idx, workers=workers)
             rows[workers] = {t: sorted(map(repr, idx.rows(f"SELECT * FROM {t}")))
                              for t in ("files", "records", "names", "claims", "evidence",
                                        "search")}

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from ketakb.build import refresh
 from ketakb.cli.options import bundled_kb
-from ketakb.index import Index
+from ketakb.store import Store
 from ketakb.validation import validate_kb
 
 INVENTORY = Path(__file__).parent / "data" / "inventory.tsv"
@@ -26,11 +27,11 @@ def test_inventory_lists_the_99_claims_of_the_five_documents() -> None:
 
 
 def test_every_inventory_claim_is_recorded_in_the_kb() -> None:
-    index = Index.open(bundled_kb(), use_cache=False)
-    index.refresh()
+    store = Store.open(bundled_kb(), use_cache=False)
+    refresh(store)
     recorded = {
         code
-        for _, record in index.records()
+        for _, record in store.records()
         for claim in record.get("claims", ())
         for code in claim.get("inventory", ())
     }

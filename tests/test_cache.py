@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from ketakb import loader
 from ketakb.cli import app
 from ketakb.findings import Finding
-from ketakb.index import cache_path
+from ketakb.store import cache_path
 from ketakb.validation import Report, validate_kb
 from tests.conftest import ARCHIVES
 
@@ -191,7 +191,7 @@ def test_internal_errors_are_not_cached(kb_copy: Path, monkeypatch: pytest.Monke
 def test_a_changed_checker_invalidates_the_cache(kb_copy: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Results computed by other checker code are never served, whatever the version says."""
-    from ketakb import index
+    from ketakb import store
 
     validate_kb(kb_copy)
     calls = []
@@ -200,7 +200,7 @@ def test_a_changed_checker_invalidates_the_cache(kb_copy: Path,
                         lambda *args: calls.append(1) or real(*args))
     validate_kb(kb_copy)
     assert calls == []
-    monkeypatch.setattr(index, "checker_fingerprint", lambda: "a-newer-checker")
+    monkeypatch.setattr(store, "checker_fingerprint", lambda: "a-newer-checker")
     validate_kb(kb_copy)
     assert calls
 
@@ -249,7 +249,7 @@ def test_large_kbs_trust_the_folders_for_queries(kb_copy: Path,
     """Above FULL_STAT_LIMIT files a query only notices files added, removed or renamed (the
     documented trade-off); `validate` always looks at every file and brings queries up to
     date."""
-    monkeypatch.setattr("ketakb.index.FULL_STAT_LIMIT", 0)
+    monkeypatch.setattr("ketakb.store.FULL_STAT_LIMIT", 0)
     path = kb_copy / "conditions" / "major-depressive-disorder.yaml"
     before = _names(kb_copy)
     path.write_text(path.read_text(encoding="utf-8").replace(
@@ -265,37 +265,37 @@ def test_large_kbs_trust_the_folders_for_queries(kb_copy: Path,
 def test_a_bulk_load_rebuilds_every_index(kb_copy: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Filling an empty index drops its indexes and builds them again at the end."""
-    from ketakb import index as index_module
+    from ketakb import build, store
 
     def indexes(db: sqlite3.Connection) -> list[tuple[str, str]]:
         return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
                                  " AND sql IS NOT NULL"))
 
     reference = sqlite3.connect(":memory:")
-    reference.executescript(index_module._DDL)
-    monkeypatch.setattr(index_module, "PARALLEL_MIN", 1)
+    reference.executescript(store.DDL)
+    monkeypatch.setattr(build, "PARALLEL_MIN", 1)
     dropped: list[list[str]] = []
-    real_drop = index_module.Index._drop_indexes
+    real_drop = store.Store.drop_indexes
 
-    def drop(self: index_module.Index, queried: bool) -> list[str]:
+    def drop(self: store.Store, queried: bool) -> list[str]:
         dropped.append(real_drop(self, queried))
         return dropped[-1]
 
-    monkeypatch.setattr(index_module.Index, "_drop_indexes", drop)
-    kb = index_module.Index.open(kb_copy)
+    monkeypatch.setattr(store.Store, "drop_indexes", drop)
+    kb = store.Store.open(kb_copy)
     try:
-        kb.refresh(workers=1)
+        build.refresh(kb, workers=1)
         assert dropped and len(dropped[0]) == len(indexes(reference)) > 10
         assert indexes(kb.db) == indexes(reference)
     finally:
         kb.close()
     # a throwaway index that only validates gets the indexes the checks use, and no others
-    throwaway = index_module.Index.open(kb_copy, use_cache=False)
+    throwaway = store.Store.open(kb_copy, use_cache=False)
     try:
-        throwaway.refresh(workers=1, queried=False)
+        build.refresh(throwaway, workers=1, queried=False)
         every = {name for name, _ in indexes(reference)}
-        assert {name for name, _ in indexes(throwaway.db)} == every - index_module._QUERY_INDEXES
-        assert every > index_module._QUERY_INDEXES  # no stale name in the set
+        assert {name for name, _ in indexes(throwaway.db)} == every - store.QUERY_INDEXES
+        assert every > store.QUERY_INDEXES  # no stale name in the set
     finally:
         throwaway.close()
 
@@ -305,8 +305,8 @@ def test_queries_take_the_fast_path_again_after_a_touch(kb_copy: Path,
     """A touched file sends one query down the full path (list, stat, digest); the stored
     stamp is then renewed, so the next query only stats the files again. (The files were
     just written: within the racy window they would be compared by content once more.)"""
-    monkeypatch.setattr("ketakb.index.RACY_NS", 0)
-    monkeypatch.setattr("ketakb.index.COARSE_RACY_NS", 0)
+    monkeypatch.setattr("ketakb.store.RACY_NS", 0)
+    monkeypatch.setattr("ketakb.store.COARSE_RACY_NS", 0)
     walks: list[Path] = []
     real = loader.discover
 

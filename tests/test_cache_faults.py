@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from ketakb import index as index_module
-from ketakb.index import Index, cache_path
+from ketakb import build, store
+from ketakb.build import refresh
 from ketakb.queries import KnowledgeBase
+from ketakb.store import Store, cache_path
 from ketakb.validation import validate_kb
 from tests.conftest import ARCHIVES
 
@@ -45,13 +46,13 @@ class _Faulty:
 
 def _break_on(monkeypatch: pytest.MonkeyPatch, prefix: str, error: BaseException) -> None:
     """Every index opened from now on runs on a `_Faulty` connection."""
-    real = Index.__init__
+    real = Store.__init__
 
-    def faulty(self: Index, root: Path, connection: sqlite3.Connection,
+    def faulty(self: Store, root: Path, connection: sqlite3.Connection,
                path: Path | None, *args: Any) -> None:
         real(self, root, _Faulty(connection, prefix, error), path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Index, "__init__", faulty)
+    monkeypatch.setattr(Store, "__init__", faulty)
 
 
 def _answer(root: Path, use_cache: bool) -> tuple[list[tuple[object, ...]], int, int]:
@@ -72,7 +73,7 @@ def _indexes(connection: sqlite3.Connection) -> set[str]:
 
 def _expected_indexes() -> set[str]:
     reference = sqlite3.connect(":memory:")
-    reference.executescript(index_module._DDL)
+    reference.executescript(store.DDL)
     return _indexes(reference)
 
 
@@ -114,7 +115,7 @@ def test_an_interrupted_bulk_load_keeps_the_indexes(
     """Ctrl-C during a cold run, after the bulk load dropped the secondary indexes: the next
     run has every index and the answer of a run without the cache."""
     expected = _answer(kb_copy, False)
-    monkeypatch.setattr(index_module, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(build, "PARALLEL_MIN", 1)
     with monkeypatch.context() as patch:
         _break_on(patch, "INSERT INTO claims", KeyboardInterrupt())
         with pytest.raises(KeyboardInterrupt):
@@ -139,9 +140,9 @@ def _forge(path: Path, sql: str) -> None:
 @pytest.mark.parametrize("sql", [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
     # every table, a column short
-    index_module._DDL.replace("status TEXT NOT NULL, context", "context"),
+    store.DDL.replace("status TEXT NOT NULL, context", "context"),
     # every table, an index short
-    index_module._DDL.replace("CREATE INDEX claims_subject ON claims (subject, object);", ""),
+    store.DDL.replace("CREATE INDEX claims_subject ON claims (subject, object);", ""),
 ])
 def test_a_foreign_schema_is_rebuilt(kb_copy: Path, sql: str) -> None:
     """A cache file with the right name and versions but other tables, columns or indexes
@@ -237,8 +238,8 @@ def test_a_busy_cache_is_not_waited_for_long(kb_copy: Path,
     """While another run holds the cache, a run works in memory after LOCK_WAIT, and leaves
     the cache alone."""
     expected = _answer(kb_copy, False)
-    monkeypatch.setattr(index_module, "LOCK_WAIT", 0.1)
-    holder = Index.open(kb_copy)
+    monkeypatch.setattr(store, "LOCK_WAIT", 0.1)
+    holder = Store.open(kb_copy)
     try:
         assert holder.persistent
         assert _answer(kb_copy, True) == expected
@@ -254,8 +255,8 @@ def test_a_busy_cache_is_not_waited_for_long(kb_copy: Path,
 def _settled(monkeypatch: pytest.MonkeyPatch, margin: int = 0) -> None:
     """Files count as racy when changed within `margin` ns of a run (0: settled long ago,
     whenever they were written)."""
-    monkeypatch.setattr(index_module, "RACY_NS", margin)
-    monkeypatch.setattr(index_module, "COARSE_RACY_NS", margin)
+    monkeypatch.setattr(store, "RACY_NS", margin)
+    monkeypatch.setattr(store, "COARSE_RACY_NS", margin)
 
 
 def _rewrite_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
@@ -335,10 +336,10 @@ def test_an_open_knowledge_base_does_not_hold_the_cache(kb_copy: Path) -> None:
     only reads, and other runs use the cache meanwhile (instead of waiting, then working in
     memory); it still answers."""
     with KnowledgeBase.open(kb_copy) as kb:
-        other = Index.open(kb_copy)
+        other = Store.open(kb_copy)
         try:
             assert other.persistent
-            other.refresh()
+            refresh(other)
         finally:
             other.close()
         assert kb.lookup("ketamine").name == "Ketamine"

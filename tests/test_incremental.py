@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from ketakb.index import Index
+from ketakb.build import update
+from ketakb.scope import CrossScope
+from ketakb.store import Store
 from ketakb.validation import validate_kb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -93,22 +95,22 @@ def test_cached_revalidation_equals_a_full_run(tmp_path: Path, seed: int, errors
     generate.generate(80, tmp_path / "g", errors=errors, seed=seed)
     root, archives = tmp_path / "g" / "kb", tmp_path / "g" / "archives"
     scoped: list[bool] = []
-    real_scope = Index.cross_scope
+    real_scope = CrossScope.decide
 
-    def counting(self: Index, settings: str, changed_ids: list[str]) -> bool:
+    def counting(self: CrossScope, settings: str, changed_ids: list[str]) -> bool:
         scoped.append(real_scope(self, settings, changed_ids))
         return scoped[-1]
 
-    monkeypatch.setattr(Index, "cross_scope", counting)
+    monkeypatch.setattr(CrossScope, "decide", counting)
     editor = Editor(root, archives, seed, breaks=bool(errors))
     assert _all(root, archives, True) == _all(root, archives, False)
     history = []
     for step in range(40):
         history.append(editor.edit())
         if step % 7 == 3:  # a query refreshes the index between two validations
-            index = Index.open(root)
-            index.refresh(full=False)
-            index.close()
+            store = Store.open(root)
+            update(store)
+            store.close()
         assert _all(root, archives, True) == _all(root, archives, False), history
     assert sum(scoped) >= 15  # most runs were scoped, and still agreed
 
@@ -210,14 +212,14 @@ def test_a_large_change_is_checked_in_full(clean: tuple[Path, Path],
     for path in sorted(root.glob("*/*.yaml"))[::3]:
         path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     (root / "receptors" / "nmda-receptor.yaml").unlink()
-    index = Index.open(root)
-    index.refresh(full=False)  # a query sees the change first
-    noted = index.db.execute("SELECT count(*) FROM dirty_files").fetchone()[0]
-    index.close()
+    store = Store.open(root)
+    update(store)  # a query sees the change first
+    noted = store.db.execute("SELECT count(*) FROM dirty_files").fetchone()[0]
+    store.close()
     assert noted == 0
     scoped: list[bool] = []
-    real_scope = Index.cross_scope
-    monkeypatch.setattr(Index, "cross_scope", lambda self, *args: scoped.append(
+    real_scope = CrossScope.decide
+    monkeypatch.setattr(CrossScope, "decide", lambda self, *args: scoped.append(
         real_scope(self, *args)) or scoped[-1])
     assert "KB032" in _agree(root, archives)
     assert scoped == [False, False]  # the cached run and the one without a cache
