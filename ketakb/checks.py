@@ -270,7 +270,9 @@ def _duplicates_and_opposites(db: sqlite3.Connection, display: Display,
                               scope: Scope) -> list[Finding]:
     """KB036: the same subject, predicate, object and context stated again (reported against
     the first statement). KB037: a predicate that contradicts an earlier claim on the same
-    subject and object, unless either status already records the disagreement."""
+    subject and object, unless either status already records the disagreement; reported once
+    per claim, against the first it contradicts (with how many more), so that n opposing
+    claims on one pair make n findings, not n²/4."""
     tolerant = sorted(vocab.CONFLICT_TOLERANT_STATUSES)
     rows = db.execute(f"""
         SELECT a.path, a.pos, a.id, a.predicate, b.path, b.id, b.predicate,
@@ -284,22 +286,29 @@ def _duplicates_and_opposites(db: sqlite3.Connection, display: Display,
                AND a.status NOT IN ({placeholders(tolerant)})
                AND b.status NOT IN ({placeholders(tolerant)})))
         ORDER BY a.path, a.pos, b.path, b.pos""", (*tolerant, *tolerant))
-    findings = []
+    findings: list[Finding | None] = []
     reported: set[tuple[str, int]] = set()  # claims already reported as a repeat
+    #: claim → its KB037 finding's slot in `findings`, its message, how many it contradicts
+    contradicting: dict[tuple[str, int], tuple[int, str, int]] = {}
     for path, pos, ident, predicate, first_path, other, other_predicate, repeated in rows:
         if not repeated:
-            findings.append(_finding(
-                display(path), ("claims", pos, "predicate"), "KB037",
-                f"'{ident}' ({predicate}) contradicts '{other}' ({other_predicate})",
-                "mark the one the literature rejects 'refuted' or 'outdated', "
-                "or both 'contested'"))
+            slot, message, count = contradicting.get((path, pos), (len(findings), "", 0))
+            if not count:  # the first, and so earliest, claim it contradicts
+                message = f"'{ident}' ({predicate}) contradicts '{other}' ({other_predicate})"
+                findings.append(None)
+            contradicting[(path, pos)] = (slot, message, count + 1)
         elif (path, pos) not in reported:  # the earliest repeat is the first statement
             reported.add((path, pos))
             findings.append(_finding(display(path), ("claims", pos, "id"), "KB036",
                                      f"claim '{ident}' repeats '{other}' in "
                                      f"{display(first_path)}",
                                      "add this evidence to the existing claim instead"))
-    return findings
+    for (path, pos), (slot, message, count) in contradicting.items():
+        more = f" and {count - 1} other claim{'s' if count > 2 else ''}" if count > 1 else ""
+        findings[slot] = _finding(display(path), ("claims", pos, "predicate"), "KB037",
+                                  message + more, "mark the one the literature rejects "
+                                  "'refuted' or 'outdated', or both 'contested'")
+    return [finding for finding in findings if finding is not None]
 
 
 def _quotes(db: sqlite3.Connection, display: Display, scope: Scope, sources_dir: Path | None,

@@ -227,6 +227,25 @@ def test_conflicts_group_each_side_of_an_opposition(tmp_path: Path) -> None:
         ["a-down", "c-down", "b-up"]]
 
 
+def test_validate_reports_each_opposing_claim_once(tmp_path: Path) -> None:
+    """1,000 supported claims, alternately `increases` and `decreases`, on one pair: one KB037
+    per claim that contradicts an earlier one (all but the first), each naming the first it
+    contradicts and how many more — not one per opposing pair of claims (250,000)."""
+    root = _kb(tmp_path, [
+        _claim(f"ketamine-{predicate}-bdnf-{n:04d}", "ketamine", predicate, "bdnf",
+               context={"dose": f"{n} mg/kg"})
+        for n, predicate in zip(range(1000), itertools.cycle(("increases", "decreases")))])
+    _write(root, "pathways", {"id": "bdnf", "name": "BDNF", "summary": "A pathway."})
+    findings = validate_kb(root, use_cache=False).findings
+    opposing = [f for f in findings if f.code == "KB037"]
+    assert len(opposing) == 999 and len(findings) == 999
+    assert opposing[0].message == ("'ketamine-decreases-bdnf-0001' (decreases) contradicts "
+                                   "'ketamine-increases-bdnf-0000' (increases)")
+    assert opposing[-1].message == ("'ketamine-decreases-bdnf-0999' (decreases) contradicts "
+                                    "'ketamine-increases-bdnf-0000' (increases) and 499 other "
+                                    "claims")
+
+
 # -- search --------------------------------------------------------------------------------
 
 
