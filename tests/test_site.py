@@ -459,6 +459,27 @@ def test_an_arrow_that_skips_a_column_passes_beside_its_boxes() -> None:
     assert not top <= int(across[2]) <= bottom
 
 
+def test_conflicts_page_shows_every_claim_of_an_opposition(tmp_path: Path) -> None:
+    """Two refuted `agonist_of` claims against the `channel_blocker_of` one: one opposition
+    of three claims (`conflicts` groups each side), every claim on the page."""
+    kb = tmp_path / "kb"
+    shutil.copytree(VALID_KB, kb)
+    path = kb / "agents" / "ketamine.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["claims"].append({
+        "id": "ketamine-agonist-at-high-dose", "subject": "ketamine",
+        "predicate": "agonist_of", "object": "nmda-receptor", "status": "refuted",
+        "statement": "At high doses ketamine activates the NMDA receptor.",
+        "context": {"dose": "high"},
+        "evidence": [{"source": "berman-2000", "stance": "disputes"}]})
+    path.write_text(yaml.safe_dump(record, sort_keys=False), encoding="utf-8")
+    files = site_of(kb)
+    page = files["conflicts.html"].decode("utf-8")
+    for ident in ("ketamine-blocks-nmda-receptor", "ketamine-agonist-of-nmda-receptor",
+                  "ketamine-agonist-at-high-dose"):
+        assert f'href="claims/{ident}.html"' in page, ident
+
+
 def test_edge_labels_do_not_overlap_where_arrows_fan_in_or_run_together() -> None:
     """Five arrows into one box, two of them from one box: every label keeps its own line."""
     nodes = [Node(i, i.upper(), "receptor", Href(f"{i}.html"), 0 if i != "t" else 1)

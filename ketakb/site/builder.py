@@ -477,13 +477,20 @@ class _Builder:
             [self.claim_link(root, item["claim"]), self.status(item["claim"]["status"]),
              sources(item["supports"]), sources(item["disputes"]), sources(item["qualifies"])]
             for item in result["disputed"]])
-        opposing = self.table(["Claim", "Status", "Opposed by", "Status"], [
-            [self.claim_link(root, a), self.status(a["status"]), self.claim_link(root, b),
-             self.status(b["status"])] for a, b in (item["claims"] for item in result["opposing"])])
+        def side(claims: list[dict[str, Any]]) -> Markup:
+            return el("ul", *(el("li", self.claim_link(root, c), " ", self.status(c["status"]))
+                              for c in claims), class_="side")
+
+        rows = []
+        for item in result["opposing"]:  # one predicate's claims, then the other's
+            claims = item["claims"]
+            first = [c for c in claims if c["predicate"] == claims[0]["predicate"]]
+            rows.append([side(first), side([c for c in claims if c not in first])])
+        opposing = self.table(["Claims", "Opposed by"], rows)
         self.page("conflicts.html", "Conflicts: where the sources disagree",
                   el("p", "As `ketakb conflicts` lists them: contested, refuted and outdated "
-                          "claims with the sources on each side, and pairs of claims with "
-                          "opposite predicates on the same records."),
+                          "claims with the sources on each side, and claims with opposite "
+                          "predicates on the same records, each side with its status."),
                   el("h2", f"Disputed claims ({len(result['disputed'])})"), disputed,
                   el("h2", f"Opposing claims ({len(result['opposing'])})"), opposing)
 
