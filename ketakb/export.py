@@ -85,7 +85,6 @@ class Dataset:
 def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
     """The KB's records, after a validation run without errors; else ExportError."""
     from ketakb.build import refresh
-    from ketakb.findings import ERROR
     from ketakb.store import Store, using_store
     from ketakb.validation import validate_kb
 
@@ -95,20 +94,15 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
 
     report = validate_kb(root, use_cache=use_cache)
     if report.errors:
-        errors = [f for f in report.findings if f.severity == ERROR]
         raise ExportError(f"the KB has {report.errors} error(s) and {report.warnings} "
                           "warning(s); fix the errors (`ketakb validate`) before exporting",
-                          errors)
+                          report.error_findings)
     entries = [Entry(kind, record) for kind, record in using_store(root, use_cache, records_of)]
     entries.sort(key=lambda entry: (_KIND_RANK[entry.kind], entry.record["id"]))
     return Dataset(entries)
 
 
 # -- writing safely -------------------------------------------------------------------------
-
-
-def _dumps(value: Any) -> str:
-    return json_text(value)
 
 
 # -- json and jsonl -------------------------------------------------------------------------
@@ -125,9 +119,9 @@ def write_json(data: Dataset, out: IO[str]) -> None:
 
 def write_jsonl(data: Dataset, out: IO[str]) -> None:
     for kind, record in data.records:
-        out.write(_dumps({"type": "record", "record": record_json(record, kind)}) + "\n")
+        out.write(json_text({"type": "record", "record": record_json(record, kind)}) + "\n")
     for host, claim in data.claims():
-        out.write(_dumps({"type": "claim", "claim": claim_json(claim, host)}) + "\n")
+        out.write(json_text({"type": "claim", "claim": claim_json(claim, host)}) + "\n")
 
 
 # -- csv ------------------------------------------------------------------------------------
@@ -149,7 +143,7 @@ def csv_cell(value: Any) -> str:
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         text = "; ".join(value)
     elif isinstance(value, (dict, list)):
-        text = _dumps(value)
+        text = json_text(value)
     else:
         text = str(value)
     return neutralise(text)
@@ -296,11 +290,11 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
         ident = record["id"]
         db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", (
             ident, kind, display_name(record), record.get("summary"),
-            _dumps(record.get("synonyms", [])), record.get("notes"),
-            _dumps(record_json(record, kind))))
+            json_text(record.get("synonyms", [])), record.get("notes"),
+            json_text(record_json(record, kind))))
         if kind == "source":
             values = {field: record.get(field) for field in _SOURCE_FIELDS}
-            values["authors"] = _dumps(values["authors"] or [])
+            values["authors"] = json_text(values["authors"] or [])
             db.execute(f"INSERT INTO sources (id, peer_reviewed, {', '.join(_SOURCE_FIELDS)}) "
                        f"VALUES ({', '.join('?' * (2 + len(_SOURCE_FIELDS)))})",
                        (ident, int(vocab.peer_reviewed(record["type"])), *values.values()))
@@ -317,9 +311,9 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
         db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
             claim["id"], host, claim["subject"], claim["predicate"], claim["object"],
             claim["statement"], claim["status"],
-            None if shape["context"] is None else _dumps(shape["context"]),
-            _dumps(shape["figures"]), _dumps(shape["inventory"]), shape["notes"],
-            _dumps(shape)))
+            None if shape["context"] is None else json_text(shape["context"]),
+            json_text(shape["figures"]), json_text(shape["inventory"]), shape["notes"],
+            json_text(shape)))
         db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'statement')",
                    (claim["statement"], claim["id"]))
         for position, item in enumerate(shape["evidence"], 1):

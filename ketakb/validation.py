@@ -29,8 +29,13 @@ class Report:
     claims: int
 
     @property
+    def error_findings(self) -> list[Finding]:
+        """The findings that keep a KB from being exported or built as a site."""
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
+        return len(self.error_findings)
 
     @property
     def warnings(self) -> int:

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import typer
 
-from ketakb import default_kb, vocab
+from ketakb import locate_kb, vocab
 
 Suggestions = list[tuple[str, str]]
 
 
 def _kb(ctx: typer.Context) -> Path:
-    """The KB the command line names so far (--kb before the word being completed)."""
-    given = ctx.params.get("kb")
-    return Path(given) if given else default_kb()
+    """The KB the command line names so far (--kb before the word being completed), else
+    the one the command would find."""
+    return locate_kb(ctx.params.get("kb") or None).path
 
 
 def _stems(ctx: typer.Context, incomplete: str, folders: Iterable[str]) -> Suggestions:

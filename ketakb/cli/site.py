@@ -28,7 +28,6 @@ def site(
     Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
     """
     from ketakb import open_kb
-    from ketakb.findings import ERROR
     from ketakb.reporters import write_findings
     from ketakb.site import SiteError, build, write_site
     from ketakb.terminal import safe_text
@@ -37,7 +36,7 @@ def site(
     root = resolve_kb(kb).path
     report = validate_kb(root, use_cache=not no_cache, debug=debug)
     if report.errors:
-        write_findings((f for f in report.findings if f.severity == ERROR), sys.stderr)
+        write_findings(report.error_findings, sys.stderr)
         sys.stderr.write(f"ketakb site: the KB has {report.errors} error(s); fix them "
                          "(`ketakb validate`) before building the site\n")
         raise typer.Exit(1)
