@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ketakb.findings import Finding
-    from ketakb.queries import KnowledgeBase, NotFound
-    from ketakb.validation import Report, validate_kb
+    from ketakb.pipeline.validation import Report, validate_kb
+    from ketakb.query.queries import KnowledgeBase, NotFound
 
 __version__ = "0.1.0"
 __all__ = ["KB_ENV", "Finding", "KbLocation", "KnowledgeBase", "NotFound", "Report",
@@ -26,9 +26,9 @@ __all__ = ["KB_ENV", "Finding", "KbLocation", "KnowledgeBase", "NotFound", "Repo
            "project_kb", "validate_kb"]
 
 #: The public names that live in heavier modules, and the module each is imported from.
-_LAZY = {"Finding": "ketakb.findings", "KnowledgeBase": "ketakb.queries",
-         "NotFound": "ketakb.queries", "Report": "ketakb.validation",
-         "validate_kb": "ketakb.validation"}
+_LAZY = {"Finding": "ketakb.findings", "KnowledgeBase": "ketakb.query.queries",
+         "NotFound": "ketakb.query.queries", "Report": "ketakb.pipeline.validation",
+         "validate_kb": "ketakb.pipeline.validation"}
 
 if not TYPE_CHECKING:  # mypy sees the imports above; an unknown name stays a type error
     def __getattr__(name: str) -> object:
@@ -123,6 +123,6 @@ def open_kb(path: str | os.PathLike[str] | None = None, *,
 
     The compiled index is brought up to date first; only changed files are read again.
     """
-    from ketakb.queries import KnowledgeBase
+    from ketakb.query.queries import KnowledgeBase
 
     return KnowledgeBase.open(locate_kb(path).path, use_cache=use_cache)

@@ -16,7 +16,7 @@ _Writer = TypeVar("_Writer")
 
 
 class ReportFormat(str, Enum):
-    """How `validate` reports its findings (`ketakb.reporters`)."""
+    """How `validate` reports its findings (`ketakb.output.reporters`)."""
 
     text = "text"
     json = "json"
@@ -24,7 +24,7 @@ class ReportFormat(str, Enum):
 
 
 class ExportFormat(str, Enum):
-    """What `export` writes (`ketakb.export`)."""
+    """What `export` writes (`ketakb.output.export`)."""
 
     json = "json"
     jsonl = "jsonl"

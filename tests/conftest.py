@@ -46,7 +46,7 @@ def write_record(kb_copy: Path) -> Callable[[str, str], Path]:
 @pytest.fixture
 def explode_on_ketamine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make checking the file `ketamine.yaml` raise, as an internal bug would (KB099)."""
-    from ketakb import loader
+    from ketakb.pipeline import loader
 
     real = loader._check_bytes
 

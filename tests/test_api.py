@@ -15,15 +15,18 @@ from pathlib import Path
 import pytest
 
 import ketakb
-from ketakb import findings, queries, validation
+from ketakb import findings
+from ketakb.pipeline import validation
+from ketakb.query import queries
 from tests.conftest import ARCHIVES, VALID_KB
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 CHANGELOG = ROOT / "CHANGELOG.md"
 AsGiven = Callable[[Path], "str | os.PathLike[str]"]
-HEAVY = ("pydantic", "yaml", "sqlite3", "typer", "rich", "ketakb.validation", "ketakb.queries",
-         "ketakb.findings", "ketakb.store", "ketakb.build", "ketakb.scope")
+HEAVY = ("pydantic", "yaml", "sqlite3", "typer", "rich", "ketakb.findings",
+         "ketakb.pipeline.validation", "ketakb.pipeline.store", "ketakb.pipeline.build",
+         "ketakb.pipeline.scope", "ketakb.query.queries")
 
 
 class Folder:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ketakb import build
-from ketakb.store import Store
-from ketakb.validation import validate_kb
+from ketakb.pipeline import build
+from ketakb.pipeline.store import Store
+from ketakb.pipeline.validation import validate_kb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ketakb.build import refresh
 from ketakb.cli.options import bundled_kb
-from ketakb.store import Store
-from ketakb.validation import validate_kb
+from ketakb.pipeline.build import refresh
+from ketakb.pipeline.store import Store
+from ketakb.pipeline.validation import validate_kb
 
 INVENTORY = Path(__file__).parent / "data" / "inventory.tsv"
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"

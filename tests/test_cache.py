@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ketakb import loader
 from ketakb.cli import app
 from ketakb.findings import Finding
-from ketakb.store import cache_path
-from ketakb.validation import Report, validate_kb
+from ketakb.pipeline import loader
+from ketakb.pipeline.store import cache_path
+from ketakb.pipeline.validation import Report, validate_kb
 from tests.conftest import ARCHIVES
 
 Write = Callable[[str, str], Path]
@@ -191,7 +191,7 @@ def test_internal_errors_are_not_cached(kb_copy: Path, monkeypatch: pytest.Monke
 def test_a_changed_checker_invalidates_the_cache(kb_copy: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Results computed by other checker code are never served, whatever the version says."""
-    from ketakb import store
+    from ketakb.pipeline import store
 
     validate_kb(kb_copy)
     calls = []
@@ -249,7 +249,7 @@ def test_large_kbs_trust_the_folders_for_queries(kb_copy: Path,
     """Above FULL_STAT_LIMIT files a query only notices files added, removed or renamed (the
     documented trade-off); `validate` always looks at every file and brings queries up to
     date."""
-    monkeypatch.setattr("ketakb.store.FULL_STAT_LIMIT", 0)
+    monkeypatch.setattr("ketakb.pipeline.store.FULL_STAT_LIMIT", 0)
     path = kb_copy / "conditions" / "major-depressive-disorder.yaml"
     before = _names(kb_copy)
     path.write_text(path.read_text(encoding="utf-8").replace(
@@ -265,7 +265,7 @@ def test_large_kbs_trust_the_folders_for_queries(kb_copy: Path,
 def test_a_bulk_load_rebuilds_every_index(kb_copy: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Filling an empty index drops its indexes and builds them again at the end."""
-    from ketakb import build, store
+    from ketakb.pipeline import build, store
 
     def indexes(db: sqlite3.Connection) -> list[tuple[str, str]]:
         return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
@@ -305,8 +305,8 @@ def test_queries_take_the_fast_path_again_after_a_touch(kb_copy: Path,
     """A touched file sends one query down the full path (list, stat, digest); the stored
     stamp is then renewed, so the next query only stats the files again. (The files were
     just written: within the racy window they would be compared by content once more.)"""
-    monkeypatch.setattr("ketakb.store.RACY_NS", 0)
-    monkeypatch.setattr("ketakb.store.COARSE_RACY_NS", 0)
+    monkeypatch.setattr("ketakb.pipeline.store.RACY_NS", 0)
+    monkeypatch.setattr("ketakb.pipeline.store.COARSE_RACY_NS", 0)
     walks: list[Path] = []
     real = loader.discover
 

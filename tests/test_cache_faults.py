@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from ketakb import build, store
-from ketakb.build import refresh
-from ketakb.queries import KnowledgeBase
-from ketakb.store import Store, cache_path
-from ketakb.validation import validate_kb
+from ketakb.pipeline import build, store
+from ketakb.pipeline.build import refresh
+from ketakb.pipeline.store import Store, cache_path
+from ketakb.pipeline.validation import validate_kb
+from ketakb.query.queries import KnowledgeBase
 from tests.conftest import ARCHIVES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -94,7 +94,7 @@ def test_an_internal_error_in_one_file_is_not_kept(kb_copy: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A checker bug on one file (KB099): once fixed, the next cached run and queries answer
     what runs without the cache answer."""
-    from ketakb import loader
+    from ketakb.pipeline import loader
 
     real = loader._check_bytes
 
@@ -196,7 +196,7 @@ def test_a_damaged_json_column_is_rebuilt(kb_copy: Path, table: str, column: str
 
 def test_a_damaged_record_column_is_rebuilt_for_exports(kb_copy: Path) -> None:
     """The records an export reads back from the cache (it used to end in JSONDecodeError)."""
-    from ketakb.export import load_kb
+    from ketakb.output.export import load_kb
 
     expected = load_kb(kb_copy, use_cache=False).records
     load_kb(kb_copy)
@@ -293,7 +293,7 @@ def test_racy_files_are_compared_by_content_next_time(kb_copy: Path,
     """Files stored within RACY_NS of their change time could change again within one clock
     tick, unseen: the next run reads them (without checking them again, as their content
     is the same); once settled, they are not read at all."""
-    from ketakb import loader
+    from ketakb.pipeline import loader
 
     reads: list[str] = []
     real_read = loader.read_file

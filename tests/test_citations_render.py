@@ -23,8 +23,8 @@ from pybtex.database import parse_string
 from pybtex.plugin import find_plugin
 
 from ketakb import open_kb
-from ketakb.citations import bibtex, csl_item, csl_json, split_author
 from ketakb.cli.options import bundled_kb
+from ketakb.output.citations import bibtex, csl_item, csl_json, split_author
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from ketakb.cli import app, main
 from ketakb.findings import RULES, Finding
-from ketakb.reporters import github_annotation, report_text
-from ketakb.validation import Report, validate_kb
+from ketakb.output.reporters import github_annotation, report_text
+from ketakb.pipeline.validation import Report, validate_kb
 from tests.conftest import ARCHIVES, VALID_KB
 
 REPO = Path(__file__).resolve().parent.parent
@@ -258,7 +258,7 @@ def _crash(*args: object, **kwargs: object) -> Report:
 def test_user_never_sees_a_traceback(monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Even an error outside any one file ends in a one-line message and exit code 3."""
-    monkeypatch.setattr("ketakb.validation.validate_kb", _crash)
+    monkeypatch.setattr("ketakb.pipeline.validation.validate_kb", _crash)
     monkeypatch.setattr(sys, "argv", ["ketakb", "validate", str(VALID_KB)])
     with pytest.raises(SystemExit) as exit_info:
         main()
@@ -269,7 +269,7 @@ def test_user_never_sees_a_traceback(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ketakb.validation.validate_kb", _crash)
+    monkeypatch.setattr("ketakb.pipeline.validation.validate_kb", _crash)
     monkeypatch.setattr(sys, "argv", ["ketakb", "validate", str(VALID_KB), "--debug"])
     with pytest.raises(RuntimeError, match="the whole run failed"):
         main()

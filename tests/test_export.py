@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ketakb import vocab
 from ketakb.cli import app
-from ketakb.export import PREDICATE_MAP, csv_cell, load_kb, neutralise
+from ketakb.output.export import PREDICATE_MAP, csv_cell, load_kb, neutralise
 from tests.conftest import VALID_KB
 
 runner = CliRunner()

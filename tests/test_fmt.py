@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ketakb.authoring import CHANGED, SKIPPED, UNCHANGED, format_paths
-from ketakb.canonical import canonical_text, comment_lines, same
+from ketakb.authoring.canonical import canonical_text, comment_lines, same
+from ketakb.authoring.fmt import CHANGED, SKIPPED, UNCHANGED, format_paths
 from ketakb.cli import app
-from ketakb.parse import parse_yaml
-from ketakb.validation import validate_kb
+from ketakb.pipeline.parse import parse_yaml
+from ketakb.pipeline.validation import validate_kb
 from tests.conftest import ARCHIVES, VALID_KB
 
 runner = CliRunner()

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ketakb import atomic, authoring
-from ketakb.authoring import CHANGED, SKIPPED, UNCHANGED, format_paths
+from ketakb import atomic
+from ketakb.authoring import new
+from ketakb.authoring.fmt import CHANGED, SKIPPED, UNCHANGED, format_paths
 from ketakb.cli import app
-from ketakb.validation import validate_kb
+from ketakb.pipeline.validation import validate_kb
 from tests.conftest import ARCHIVES
 
 runner = CliRunner()
@@ -241,7 +242,7 @@ def test_fmt_leaves_a_read_only_file_alone(kb_copy: Path,
 
 def test_fmt_takes_a_modeline_after_a_byte_order_mark(kb_copy: Path) -> None:
     path = kb_copy / "agents" / "foo.yaml"
-    modeline = authoring.modeline("agent")
+    modeline = new.modeline("agent")
     path.write_bytes(b"\xef\xbb\xbf" + (modeline + "\n" + AGENT).encode("utf-8"))
     assert [r.outcome for r in format_paths([path], check=True)] == [CHANGED]
     assert invoke("fmt", str(path)).exit_code == 0

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from ketakb.build import update
-from ketakb.scope import CrossScope
-from ketakb.store import Store
-from ketakb.validation import validate_kb
+from ketakb.pipeline.build import update
+from ketakb.pipeline.scope import CrossScope
+from ketakb.pipeline.store import Store
+from ketakb.pipeline.validation import validate_kb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate

@@ -26,10 +26,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ketakb import files, parse
+from ketakb import files
 from ketakb.findings import RULES, Finding
-from ketakb.parse import MAX_BYTES, parse_yaml
-from ketakb.validation import Report, validate_kb
+from ketakb.pipeline import parse
+from ketakb.pipeline.parse import MAX_BYTES, parse_yaml
+from ketakb.pipeline.validation import Report, validate_kb
 from tests.conftest import ARCHIVES, DATA, VALID_KB
 
 INVALID = DATA / "invalid"

@@ -26,7 +26,12 @@ from typer.testing import CliRunner
 
 from ketakb.cli import app
 from ketakb.cli.options import bundled_kb
-from ketakb.export import BIOLINK_ID_PREFIXES, FALLBACK_MAPPING, KNOWLEDGE_LEVEL, PREDICATE_MAP
+from ketakb.output.export import (
+    BIOLINK_ID_PREFIXES,
+    FALLBACK_MAPPING,
+    KNOWLEDGE_LEVEL,
+    PREDICATE_MAP,
+)
 
 runner = CliRunner()
 CURIE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(\S+)$")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ketakb.findings import ERROR, RULES, WARNING, Finding, format_loc
-from ketakb.validation import Report, validate_kb
+from ketakb.pipeline.validation import Report, validate_kb
 from tests.conftest import ARCHIVES, VALID_KB
 
 Write = Callable[[str, str], Path]

@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from ketakb import vocab
-from ketakb.authoring import skeleton
+from ketakb.authoring.new import skeleton
 from ketakb.cli import app
 from ketakb.models import ADAPTERS
-from ketakb.parse import parse_yaml
-from ketakb.validation import validate_kb
+from ketakb.pipeline.parse import parse_yaml
+from ketakb.pipeline.validation import validate_kb
 
 runner = CliRunner()
 

@@ -195,7 +195,7 @@ def test_internal_error_has_its_own_exit_code(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         debug_first: bool) -> None:
     """Exit 3, not the usage code 2; one escaped line; --debug anywhere lets it through."""
-    monkeypatch.setattr("ketakb.queries.KnowledgeBase.show", _explode)
+    monkeypatch.setattr("ketakb.query.queries.KnowledgeBase.show", _explode)
     monkeypatch.setattr(sys, "argv", ["ketakb", "show", "ketamine", "--kb", str(VALID_KB)])
     with pytest.raises(SystemExit) as exit_info:
         main()

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from ketakb import parse
-from ketakb.parse import MAX_DEPTH, parse_yaml
+from ketakb.pipeline import parse
+from ketakb.pipeline.parse import MAX_DEPTH, parse_yaml
 
 
 def _reference(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> parse.Parsed:

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketakb.findings import RULES
-from ketakb.loader import FileResult, RecordFile, check_bytes
-from ketakb.parse import parse_yaml
+from ketakb.pipeline.loader import FileResult, RecordFile, check_bytes
+from ketakb.pipeline.parse import parse_yaml
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""The query library (`ketakb.queries`) on the query fixture KB, without the CLI."""
+"""The query library (`ketakb.query.queries`) on the query fixture KB, without the CLI."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ketakb import open_kb, render
-from ketakb.citations import bibtex, csl_json, split_author, text_citation
-from ketakb.queries import KnowledgeBase, NotFound, step_ends
-from ketakb.validation import validate_kb
+from ketakb import open_kb
+from ketakb.output import render
+from ketakb.output.citations import bibtex, csl_json, split_author, text_citation
+from ketakb.pipeline.validation import validate_kb
+from ketakb.query.queries import KnowledgeBase, NotFound, step_ends
 from tests.conftest import DATA
 
 QUERY_KB = DATA / "query-kb"

@@ -21,9 +21,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketakb import open_kb, queries
-from ketakb.queries import _chains, _long_snippet, _pieces, _Step, _Steps
-from ketakb.validation import validate_kb
+from ketakb import open_kb
+from ketakb.pipeline.validation import validate_kb
+from ketakb.query import queries
+from ketakb.query.queries import _chains, _long_snippet, _pieces, _Step, _Steps
 
 #: Seconds a hostile query may take: each took minutes before it was bounded.
 TIMEOUT = 30

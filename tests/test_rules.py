@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from ketakb import vocab
 from ketakb.cli import app
-from ketakb.export import fill_sqlite, load_kb
-from ketakb.queries import KnowledgeBase
+from ketakb.output.export import fill_sqlite, load_kb
+from ketakb.pipeline.validation import validate_kb
+from ketakb.query.queries import KnowledgeBase
 from ketakb.shapes import display_name
 from ketakb.site.builder import _Builder
-from ketakb.validation import validate_kb
 from tests.conftest import ARCHIVES, VALID_KB
 
 PACKAGE = Path(__file__).parent.parent / "ketakb"
@@ -136,13 +136,13 @@ def test_the_site_folder_gets_the_permissions_mkdir_would_give(tmp_path: Path) -
 def test_schema_files_are_written_atomically(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A schema that fails halfway through writing leaves the file it replaces whole."""
-    import ketakb.schema
+    import ketakb.authoring.schema
 
     out = tmp_path / "schemas"
     assert runner.invoke(app, ["schema", "--out", str(out)]).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     name = sorted(before)[0]
-    monkeypatch.setattr(ketakb.schema, "schema_files",
+    monkeypatch.setattr(ketakb.authoring.schema, "schema_files",
                         lambda: {name: "{" + "x" * 100_000 + "\ud800"})  # not encodable
     assert runner.invoke(app, ["schema", "--out", str(out)]).exit_code != 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -151,9 +151,9 @@ def test_schema_files_are_written_atomically(tmp_path: Path,
 def test_a_format_without_a_writer_fails_on_import() -> None:
     """Every table from a format to its writer is built by `every_format`, which refuses one
     that leaves a member out: the module would not import, so no user meets the gap."""
-    from ketakb.export import WRITERS
     from ketakb.formats import ExportFormat, ReportFormat, every_format
-    from ketakb.reporters import REPORTERS
+    from ketakb.output.export import WRITERS
+    from ketakb.output.reporters import REPORTERS
 
     assert set(REPORTERS) == set(ReportFormat) and set(WRITERS) == set(ExportFormat)
     with pytest.raises(ImportError, match="no writer for the ReportFormat github"):
@@ -166,7 +166,7 @@ def test_the_skeletons_name_the_vocabulary_in_its_order() -> None:
     what vocab says: the source types, which of them are peer-reviewed, the statuses."""
     import re
 
-    from ketakb.authoring import skeleton
+    from ketakb.authoring.new import skeleton
 
     source = skeleton("source", "x")
     types = re.search(r"type: web-page +# (\S+)\n# +# (\S+);", source)

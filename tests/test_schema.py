@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ketakb import vocab
+from ketakb.authoring.schema import DRAFT_07, schema_files, stale_schema_files
 from ketakb.cli import app
-from ketakb.parse import parse_yaml
-from ketakb.schema import DRAFT_07, schema_files, stale_schema_files
+from ketakb.pipeline.parse import parse_yaml
 from tests.conftest import VALID_KB
 
 COMMITTED = Path(__file__).resolve().parent.parent / "schemas"

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from ketakb import vocab
 from ketakb.models import ADAPTERS
-from ketakb.parse import parse_yaml
+from ketakb.pipeline.parse import parse_yaml
 from tests.conftest import VALID_KB
 
 COMMITTED = Path(__file__).resolve().parent.parent / "schemas"

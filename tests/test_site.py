@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from ketakb import bundled_kb, open_kb, vocab
 from ketakb.cli import app
-from ketakb.render import KIND_COLOURS
+from ketakb.output.render import KIND_COLOURS
 from ketakb.site import SiteError, build, write_site
 from ketakb.site.builder import MARKER
 from ketakb.site.diagram import TEXT_COLOUR, Edge, Node, diagram, longest_path_layers, wrap

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ketakb.cli import app
-from ketakb.export import FTS_COLUMNS
+from ketakb.output.export import FTS_COLUMNS
 from tests.conftest import VALID_KB
 
 runner = CliRunner()

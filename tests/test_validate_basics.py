@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from ketakb.cli import app
-from ketakb.validation import validate_kb
+from ketakb.pipeline.validation import validate_kb
 from tests.conftest import ARCHIVES, VALID_KB
 
 runner = CliRunner()

@@ -30,7 +30,7 @@ def new(
     Exit 0 written, 1 the id is taken, 2 usage error (unknown kind, invalid id, no KB, or
     the installed package's copy of the KB, which is never written to).
     """
-    from ketakb.authoring import AuthoringError, new_record
+    from ketakb.authoring.new import AuthoringError, new_record
 
     root = writable_kb("new", kb)
     try:
@@ -58,7 +58,7 @@ def fmt(
     all canonical (or rewritten), 1 a file would change (--check) or was left alone, 2 usage
     error.
     """
-    from ketakb.authoring import CHANGED, OUTSIDE, SKIPPED, format_paths
+    from ketakb.authoring.fmt import CHANGED, OUTSIDE, SKIPPED, format_paths
 
     within = resolve_kb(kb).path if paths and kb is not None else None
     targets = list(paths) if paths else [resolve_kb(kb).path]

@@ -1,4 +1,6 @@
-"""`ketakb export`: the whole KB as json, jsonl, csv, sqlite or kgx. Logic in `ketakb.export`."""
+"""`ketakb export`: the whole KB as json, jsonl, csv, sqlite or kgx.
+
+The logic lives in `ketakb.output.export`."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def export(
 
     Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
     """
-    from ketakb.export import (
+    from ketakb.output.export import (
         TEXT_WRITERS,
         ExportError,
         export,
@@ -37,7 +39,7 @@ def export(
         load_kb,
         text_export,
     )
-    from ketakb.reporters import write_findings
+    from ketakb.output.reporters import write_findings
     from ketakb.terminal import fit_json, safe_text
 
     fmt = output.value

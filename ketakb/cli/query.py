@@ -1,6 +1,6 @@
 """The query commands: list, show, search, claims, explain, conflicts, sources, cite, graph,
-stats. Each opens the KB's compiled index, asks `ketakb.queries`, and hands the answer to a
-renderer in `ketakb.render`.
+stats. Each opens the KB's compiled index, asks `ketakb.query.queries`, and hands the answer to a
+renderer in `ketakb.output.render`.
 
 Exit codes: 0 something found, 1 nothing found (or a query naming several records),
 2 usage error.
@@ -31,7 +31,7 @@ from ketakb.cli.options import (
 from ketakb.terminal import safe_text
 
 if TYPE_CHECKING:
-    from ketakb.queries import KnowledgeBase, Match
+    from ketakb.query.queries import KnowledgeBase, Match
 
 TABLE = OutputFormat.table
 ThroughOption = Annotated[Optional[list[str]], typer.Option(
@@ -52,7 +52,7 @@ class GraphFormat(str, Enum):
 
 
 def _open(kb: Path | None, no_cache: bool) -> KnowledgeBase:
-    from ketakb.queries import KnowledgeBase
+    from ketakb.query.queries import KnowledgeBase
 
     return KnowledgeBase.open(resolve_kb(kb).path, use_cache=not no_cache)
 
@@ -65,8 +65,8 @@ def _nothing(message: str | None = None) -> NoReturn:
 
 def _lookup(knowledge: KnowledgeBase, query: str) -> Match:
     """The one record `query` names, else exit 1 with suggestions or the candidates."""
-    from ketakb.queries import NotFound
-    from ketakb.render import not_found
+    from ketakb.output.render import not_found
+    from ketakb.query.queries import NotFound
 
     try:
         return knowledge.lookup(query)
@@ -85,9 +85,9 @@ def _choice(value: str | None, allowed: Collection[str], option: str) -> str | N
 
 
 def _respond(data: Any, output: OutputFormat, table: Callable[[IO[str]], None]) -> None:
-    """`data` as JSON or YAML, or on TABLE as `table` (a renderer of `ketakb.render`, called
+    """`data` as JSON or YAML, or on TABLE as `table` (a renderer of `ketakb.output.render`, called
     by name in the code, so mypy checks it exists and takes what it is given) writes it."""
-    from ketakb import render
+    from ketakb.output import render
 
     if output is TABLE:
         table(sys.stdout)
@@ -109,7 +109,7 @@ def list_(
     if kind is not None:
         kind = vocab.KINDS.get(kind, kind)
         _choice(kind, vocab.KINDS.values(), "KIND")
-    from ketakb import render
+    from ketakb.output import render
 
     with _open(kb, no_cache) as knowledge:
         records = knowledge.records(kind)
@@ -129,7 +129,7 @@ def show(
     debug: DebugOption = False,
 ) -> None:
     """Show one record with every claim that involves it, wherever that claim is stored."""
-    from ketakb import render
+    from ketakb.output import render
 
     with _open(kb, no_cache) as knowledge:
         match = _lookup(knowledge, " ".join(query))
@@ -149,7 +149,7 @@ def search(
     debug: DebugOption = False,
 ) -> None:
     """Full-text search over names, synonyms, summaries, statements and quotes, ranked."""
-    from ketakb import render
+    from ketakb.output import render
 
     with _open(kb, no_cache) as knowledge:
         results = knowledge.search(" ".join(text), limit=limit)
@@ -188,7 +188,7 @@ def claims(
             source = _lookup(knowledge, source).id
         found = knowledge.claims(about=about_id, source=source, status=status,
                                  predicate=predicate, peer_reviewed=peer_reviewed)
-    from ketakb import render
+    from ketakb.output import render
 
     _respond(found, output, lambda out: render.claims_table(found, out))
     if not found:
@@ -223,7 +223,7 @@ def explain(
         ids = [start, target, *(end for path in result["paths"] for claim in path
                                 for end in (claim["subject"], claim["object"]))]
         names = knowledge.names(ids)
-    from ketakb import render
+    from ketakb.output import render
 
     _respond(result, output, lambda out: render.explain_table(result, names, out))
     if result["truncated"] and not result["paths"]:
@@ -244,7 +244,7 @@ def conflicts(
     """Where sources disagree: contested, refuted and outdated claims, and opposing claims."""
     with _open(kb, no_cache) as knowledge:
         result = knowledge.conflicts()
-    from ketakb import render
+    from ketakb.output import render
 
     _respond(result, output, lambda out: render.conflicts_table(result, out))
     if not result["disputed"] and not result["opposing"]:
@@ -266,7 +266,7 @@ def sources(
         ident = _lookup(knowledge, query).id if query is not None else None
         found = knowledge.sources(ident)
         cited = {s["id"]: len(knowledge.cited_by(s["id"])) for s in found}
-    from ketakb import render
+    from ketakb.output import render
 
     _respond(found, output, lambda out: render.sources_table(found, cited, out))
     if not found:
@@ -285,7 +285,7 @@ def cite(
     debug: DebugOption = False,
 ) -> None:
     """Citations for a source, or for every source a record's claims rest on."""
-    from ketakb import citations
+    from ketakb.output import citations
 
     with _open(kb, no_cache) as knowledge:
         found = knowledge.sources(_lookup(knowledge, query).id)
@@ -294,11 +294,11 @@ def cite(
     if style is CiteStyle.bibtex:
         sys.stdout.write(citations.bibtex(found))
     elif style is CiteStyle.csl_json:
-        from ketakb.render import emit
+        from ketakb.output.render import emit
 
         emit(citations.csl_json(found), "json", sys.stdout)
     else:
-        from ketakb.render import citations_text
+        from ketakb.output.render import citations_text
 
         citations_text(found, sys.stdout)
 
@@ -339,7 +339,7 @@ def graph(
         via = [_lookup(knowledge, q).id for q in through or ()]
         result = knowledge.graph(focus_id, depth, to=to_id, from_=start, through=via,
                                  include_withdrawn=not no_withdrawn)
-    from ketakb import render
+    from ketakb.output import render
 
     if output is GraphFormat.mermaid:
         sys.stdout.write(render.mermaid(result))
@@ -372,6 +372,6 @@ def stats(
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
     with _open(kb, no_cache) as knowledge:
         result = knowledge.stats(sources_dir)
-    from ketakb import render
+    from ketakb.output import render
 
     _respond(result, output, lambda out: render.stats_table(result, out))

@@ -28,10 +28,10 @@ def site(
     Exit 0 written, 1 the KB has errors (they are listed), 2 usage error.
     """
     from ketakb import open_kb
-    from ketakb.reporters import write_findings
+    from ketakb.output.reporters import write_findings
+    from ketakb.pipeline.validation import validate_kb
     from ketakb.site import SiteError, build, write_site
     from ketakb.terminal import safe_text
-    from ketakb.validation import validate_kb
 
     root = resolve_kb(kb).path
     report = validate_kb(root, use_cache=not no_cache, debug=debug)

@@ -82,8 +82,8 @@ def validate(
     Which KB was checked, and how it was chosen, is said on stderr: stdout holds the report.
     """
     from ketakb.files import printable_path, undecodable
-    from ketakb.reporters import REPORTERS
-    from ketakb.validation import validate_kb
+    from ketakb.output.reporters import REPORTERS
+    from ketakb.pipeline.validation import validate_kb
 
     given, hint = (path, "path") if path else (kb, "--kb")
     if given is not None and given.is_file():
@@ -128,7 +128,7 @@ def schema(
 ) -> None:
     """Write the JSON Schema of every kind (draft-07, for editors) generated from the models."""
     from ketakb.atomic import atomic_write
-    from ketakb.schema import schema_files, stale_schema_files
+    from ketakb.authoring.schema import schema_files, stale_schema_files
 
     if check:
         stale = stale_schema_files(out)

@@ -1,4 +1,4 @@
-"""`ketakb site`: the KB as static HTML pages, built from the query API (`ketakb.queries`).
+"""`ketakb site`: the KB as static HTML pages, built from the query API (`ketakb.query.queries`).
 
 `build(kb)` returns every file of the site as {relative path: bytes}; `write_site` puts them
 in a folder. Nothing depends on the time or the order of the file system, so the same KB gives
@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 from ketakb import __version__, vocab
 from ketakb.atomic import atomic_folder
-from ketakb.citations import bibtex_entry, bibtex_key, csl_item, text_citation
-from ketakb.queries import KnowledgeBase, step_ends
+from ketakb.output.citations import bibtex_entry, bibtex_key, csl_item, text_citation
+from ketakb.query.queries import KnowledgeBase, step_ends
 from ketakb.shapes import display_name
 from ketakb.site.diagram import Edge, Node, diagram, longest_path_layers
 from ketakb.site.markup import (

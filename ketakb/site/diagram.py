@@ -6,7 +6,7 @@ arrows with the predicate as label. An arrow that skips columns passes each one 
 slot of its own between the boxes (as in Sugiyama's layered drawing), so it never crosses a
 box. Every box links to its record page and every arrow to its claim page; all text goes
 through `ketakb.site.markup`, so it is escaped. Boxes take the kind colours of the Mermaid
-graphs (`ketakb.render`).
+graphs (`ketakb.output.render`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ketakb.render import KIND_COLOURS, KIND_STROKES
+from ketakb.output.render import KIND_COLOURS, KIND_STROKES
 from ketakb.site.markup import Href, Markup, el
 
 BOX_WIDTH = 176

@@ -21,12 +21,12 @@ from contextlib import closing
 from pathlib import Path
 
 from ketakb import vocab
-from ketakb.build import Indexed
 from ketakb.findings import Finding, Loc
-from ketakb.loader import display_path
-from ketakb.quotes import quote_in, read_snapshots
-from ketakb.scope import CrossScope
-from ketakb.store import placeholders
+from ketakb.pipeline.build import Indexed
+from ketakb.pipeline.loader import display_path
+from ketakb.pipeline.quotes import quote_in, read_snapshots
+from ketakb.pipeline.scope import CrossScope
+from ketakb.pipeline.store import placeholders
 
 Display = Callable[[str], str]
 #: The SQL condition that a path column is in the scope of this run (see `check_all`).

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from ketakb import vocab
 from ketakb.files import open_regular, printable_path, undecodable
 from ketakb.findings import Finding, Loc, format_loc
-from ketakb.parse import MAX_BYTES, Parsed, locate, parse_yaml
+from ketakb.pipeline.parse import MAX_BYTES, Parsed, locate, parse_yaml
 
 
 class RecordFile(NamedTuple):

@@ -3,9 +3,9 @@
 This module owns the table layout (`DDL`) and the rows that fill it, where the cache file
 lives, its lock, its identity (schema, version, checker code) and recovery from damage, and
 the change keys that say whether a file or a snapshot changed since it was stored. It reads
-no YAML and knows no model: `ketakb.build` discovers and checks the files and hands it named
-rows, `ketakb.scope` keeps the bookkeeping of what to recompute, and the checks and queries
-read its tables.
+no YAML and knows no model: `ketakb.pipeline.build` discovers and checks the files and
+hands it named rows, `ketakb.pipeline.scope` keeps the bookkeeping of what to recompute, and
+the checks and queries read its tables.
 
 For each record file the index keeps the file's size, modification time, change time and
 inode number, and its content digest, with the result of checking that file on its own (the
@@ -211,10 +211,11 @@ def checker_fingerprint() -> str:
     Part of the cache's identity, so a changed checker (a new rule, a reworded message, a new
     column) never serves results computed by the old one, even within one version number.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     parts = []
-    for name in ("build", "checks", "findings", "loader", "models", "parse", "quotes", "scope",
-                 "shapes", "store", "validation", "vocab"):
+    for name in ("findings", "models", "shapes", "vocab", "pipeline/build", "pipeline/checks",
+                 "pipeline/loader", "pipeline/parse", "pipeline/quotes", "pipeline/scope",
+                 "pipeline/store", "pipeline/validation"):
         st = (package / f"{name}.py").stat()
         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

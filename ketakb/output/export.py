@@ -84,9 +84,9 @@ class Dataset:
 
 def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
     """The KB's records, after a validation run without errors; else ExportError."""
-    from ketakb.build import refresh
-    from ketakb.store import Store, using_store
-    from ketakb.validation import validate_kb
+    from ketakb.pipeline.build import refresh
+    from ketakb.pipeline.store import Store, using_store
+    from ketakb.pipeline.validation import validate_kb
 
     def records_of(store: Store) -> list[tuple[str, dict[str, Any]]]:
         refresh(store)
@@ -151,7 +151,7 @@ def csv_cell(value: Any) -> str:
 
 def record_columns(kind: str) -> list[str]:
     """The CSV columns of a kind: its canonical field order, without claims, plus `kind`."""
-    from ketakb.canonical import record_key_order
+    from ketakb.authoring.canonical import record_key_order
 
     return [key for key in record_key_order(kind) if key != "claims"]
 

@@ -1,10 +1,10 @@
 """Which cross-record findings a validation must recompute, and keeping the others.
 
-This module owns the bookkeeping beside the cross-record checks (`ketakb.checks`): while a
-refresh stores changed files (`ketakb.build`), a `Tracker` notes what their old and new rows
-define and refer to; a validation's `CrossScope` turns those notes into the files whose
-findings a change can affect, serves the stored findings of the others, and stores the new
-ones. Its tables (`cross_findings`, `dirty_*`) are part of the store's schema.
+This module owns the bookkeeping beside the cross-record checks (`ketakb.pipeline.checks`):
+while a refresh stores changed files (`ketakb.pipeline.build`), a `Tracker` notes what their
+old and new rows define and refer to; a validation's `CrossScope` turns those notes into the
+files whose findings a change can affect, serves the stored findings of the others, and
+stores the new ones. Its tables (`cross_findings`, `dirty_*`) are part of the store's schema.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from ketakb.findings import Finding
-from ketakb.store import Store, finding_rows, findings_from_rows
+from ketakb.pipeline.store import Store, finding_rows, findings_from_rows
 
 if TYPE_CHECKING:
-    from ketakb.loader import RecordFile
+    from ketakb.pipeline.loader import RecordFile
 
 #: A re-validation whose change can affect more files than this share recomputes every
 #: cross-record finding (on two connections) instead of those files' (on one).

@@ -1,4 +1,4 @@
-"""Renderers: turn what `ketakb.queries` returns into tables, JSON, YAML, Mermaid or DOT.
+"""Renderers: turn what `ketakb.query.queries` returns into tables, JSON, YAML, Mermaid or DOT.
 
 Text from records is data. On a terminal it goes into rich `Text` objects, which never parse
 markup, after `safe_text` has made control characters (terminal escapes) visible; piped, it is
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from ketakb import vocab
-from ketakb.queries import REVERSED_PREDICATES, NotFound
+from ketakb.query.queries import REVERSED_PREDICATES, NotFound
 from ketakb.shapes import display_name
 from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
 
@@ -294,7 +294,7 @@ def sources_table(sources: list[dict[str, Any]], cited: dict[str, int], out: IO[
 
 
 def citations_text(sources: list[dict[str, Any]], out: IO[str]) -> None:
-    from ketakb.citations import text_citation
+    from ketakb.output.citations import text_citation
 
     for source in sources:
         out.write(safe_text(text_citation(source)) + "\n")

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from ketakb import vocab
-from ketakb.parse import NumberTooLong, scalar_value
+from ketakb.pipeline.parse import NumberTooLong, scalar_value
 
 WIDTH = 100
 INDENT = 2
@@ -376,7 +376,7 @@ def same(a: Any, b: Any) -> bool:
 
 def verify(text: str, expected: dict[str, Any]) -> None:
     """Raise CannotFormat unless both YAML 1.2 and YAML 1.1 readers get `expected` back."""
-    from ketakb.parse import parse_yaml
+    from ketakb.pipeline.parse import parse_yaml
 
     parsed = parse_yaml(text.encode("utf-8"))
     if parsed.problems or not same(parsed.value, expected):

@@ -1,7 +1,7 @@
 """The read side of the KB as a library: look up, search, explain, conflicts, sources, graph.
 
-`KnowledgeBase` wraps the compiled index (`ketakb.store.Store`) and answers every query with
-plain JSON-ready values in the documented shapes of `ketakb.shapes`: a record is its YAML
+`KnowledgeBase` wraps the compiled index (`ketakb.pipeline.store.Store`) and answers every
+query with plain JSON-ready values in the documented shapes of `ketakb.shapes`: a record is its YAML
 fields plus "kind", a claim is `claim_json`. The CLI only renders what these methods return,
 so scripts and tests can call them directly:
 
@@ -36,8 +36,8 @@ from types import TracebackType
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from ketakb import vocab
-from ketakb.build import update
-from ketakb.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
+from ketakb.pipeline.build import update
+from ketakb.pipeline.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -822,7 +822,7 @@ class KnowledgeBase:
         archived = [(s, q) for s, q in quotes if s in archives]
         verified: int | None = None
         if sources_dir is not None:
-            from ketakb.quotes import normalise, quote_in, read_snapshot
+            from ketakb.pipeline.quotes import normalise, quote_in, read_snapshot
 
             texts = {source: read_snapshot(str(sources_dir / archive))
                      for source, archive in archives.items()}

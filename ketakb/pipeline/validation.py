@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ketakb import locate_kb
-from ketakb.build import Progress, refresh
-from ketakb.checks import check_all
 from ketakb.findings import ERROR, WARNING, Finding
-from ketakb.parse import locate, parse_yaml
-from ketakb.scope import CrossScope
-from ketakb.store import Store, using_store
+from ketakb.pipeline.build import Progress, refresh
+from ketakb.pipeline.checks import check_all
+from ketakb.pipeline.parse import locate, parse_yaml
+from ketakb.pipeline.scope import CrossScope
+from ketakb.pipeline.store import Store, using_store
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Bringing the compiled index up to date with the KB's files: discover, check, rows.
 
-This module owns the step from files to the store (`ketakb.store`): it finds the record
+This module owns the step from files to the store (`ketakb.pipeline.store`): it finds the record
 files (`loader.discover`), decides from their change keys which to read again, checks those
 on their own (`loader.check_bytes`; on every core when there are many), projects each valid
 record onto the rows of the store's tables, and hands them over, in one transaction. The
@@ -20,10 +20,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ketakb.findings import Finding
-from ketakb.quotes import normalise
-from ketakb.scope import Tracker
-from ketakb.shapes import claim_json, display_name, record_json
-from ketakb.store import (
+from ketakb.pipeline.quotes import normalise
+from ketakb.pipeline.scope import Tracker
+from ketakb.pipeline.store import (
     Batch,
     ClaimRow,
     EvidenceRow,
@@ -37,9 +36,10 @@ from ketakb.store import (
     digest,
     finding_rows,
 )
+from ketakb.shapes import claim_json, display_name, record_json
 
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
-    from ketakb.loader import RecordFile
+    from ketakb.pipeline.loader import RecordFile
 
 #: From this many changed files on, they are checked in worker processes on every core.
 PARALLEL_MIN = 256
@@ -151,7 +151,7 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
 
 def _check_job(settings: Settings, job: Job) -> Outcome:
     """Read, digest and check one file: runs in a worker process or in this one."""
-    from ketakb.loader import RecordFile, check_bytes, read_file
+    from ketakb.pipeline.loader import RecordFile, check_bytes, read_file
 
     record_file = RecordFile(job.location, job.kind, job.display)
     raw = read_file(record_file)
@@ -185,8 +185,6 @@ def _run_jobs(jobs: list[Job], settings: Settings, workers: int | None) -> Itera
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    import ketakb.loader
-    import ketakb.models  # noqa: F401 - imported once here, inherited by forked workers
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -282,7 +280,7 @@ def _plan(store: Store, wanted: dict[str, RecordFile],
 
 def _bring_up_to_date(store: Store, signature: str, debug: bool, progress: Progress | None,
                       workers: int | None, queried: bool) -> Indexed:
-    from ketakb.loader import discover
+    from ketakb.pipeline.loader import discover
 
     tracker = Tracker(store)
     files, stray = discover(store.root)

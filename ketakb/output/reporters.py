@@ -13,8 +13,8 @@ from typing import IO
 
 from ketakb.findings import ERROR, Finding
 from ketakb.formats import ReportFormat, every_format
+from ketakb.pipeline.validation import Report
 from ketakb.terminal import colour_wanted, console, fit_json, json_text, safe_text
-from ketakb.validation import Report
 
 
 def _summary(report: Report) -> str:
