@@ -1,15 +1,210 @@
 """The documented JSON shapes of records and claims, shared by queries and exports.
 
-Keys are always present (null or empty when the record leaves them out), so scripts can rely
-on them. Changing a shape is a breaking change: add keys, never rename or remove them.
+A claim's keys are always present (null or empty when the record leaves them out), so scripts
+can rely on them. Changing a shape is a breaking change: add keys, never rename or remove them.
+
+Each shape is a TypedDict, so mypy --strict catches a misspelt key wherever a query result is
+read (renderers, exports, the site); tests/test_typed_shapes.py holds them to the JSON the
+commands print and to the models. A record is its YAML fields as written, so beyond "id" and
+"kind" its keys are optional (`Record` lists every kind's fields); the figures and context of
+a claim are YAML as written too. Claims, evidence and the other query results have every key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 
-EVIDENCE_KEYS = ("source", "stance", "quote", "locator", "notes")
+
+class Context(TypedDict, total=False):
+    """Where a claim holds: the qualifiers the claim's YAML gives."""
+
+    species: str | None
+    system: str | None
+    tissue: str | None
+    route: str | None
+    dose: str | None
+    population: str | None
+    timepoint: str | None
+    jurisdiction: str | None
+    date: str | None
+    as_of: str | None
+
+
+class _FigureKeys(TypedDict):
+    measure: str
+    value: float
+    unit: str
+    population: str
+    source: str
+
+
+class Figure(_FigureKeys, total=False):
+    """A measured number, with the optional fields its YAML gives."""
+
+    upper: float | None
+    approximate: bool
+    definition: str | None
+    n: int | None
+    timepoint: str | None
+
+
+class Evidence(TypedDict):
+    """One source's position on a claim: every key, null when the YAML leaves it out."""
+
+    source: str
+    stance: str
+    quote: str | None
+    locator: str | None
+    notes: str | None
+
+
+class Claim(TypedDict):
+    """A claim, as `claim_json` writes it."""
+
+    id: str
+    host: str
+    subject: str
+    predicate: str
+    object: str
+    statement: str
+    status: str
+    context: Context | None
+    figures: list[Figure]
+    evidence: list[Evidence]
+    inventory: list[str]
+    notes: str | None
+
+
+class _RecordKeys(TypedDict):
+    id: str
+    kind: str
+
+
+#: An agent's pharmacological class: "class" is a keyword, hence the functional syntax.
+_AgentKeys = TypedDict("_AgentKeys", {"class": str | None}, total=False)
+
+
+class Record(_RecordKeys, _AgentKeys, total=False):
+    """A record, as `record_json` writes it: "kind" plus the YAML fields it has. Which kind
+    has which field is the models' business (`ketakb.models`); here, every kind's fields."""
+
+    synonyms: list[str]
+    xrefs: dict[str, str | None] | None
+    notes: str | None
+    # entities (agent, receptor, pathway, effect, condition)
+    name: str
+    summary: str | None
+    genes: list[str]  # receptor, pathway
+    type: str  # source, effect
+    # sources
+    title: str
+    authors: list[str]
+    publisher: str | None
+    journal: str | None
+    date: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    url: str | None
+    archive: str | None
+
+
+class Shown(Record):
+    """`show`: the record plus every claim that involves it."""
+
+    claims: list[Claim]
+
+
+#: `explain`: the chains of claims from "from" to "target" ("from" is a keyword).
+Explanation = TypedDict("Explanation", {
+    "target": str, "from": str, "paths": list[list[Claim]], "truncated": bool})
+
+
+class Matched(TypedDict):
+    """A field of a search hit that matched, the match marked «so»."""
+
+    field: str
+    text: str
+
+
+class SearchHit(TypedDict):
+    id: str
+    kind: str
+    name: str
+    score: float
+    matched: list[Matched]
+
+
+#: The sides a source takes on a disputed claim, in the order they are listed.
+Side = Literal["supports", "disputes", "qualifies"]
+SIDES: tuple[Side, ...] = ("supports", "disputes", "qualifies")
+
+
+class Disputed(TypedDict):
+    """A contested, refuted or outdated claim with the source ids on each side."""
+
+    claim: Claim
+    supports: list[str]
+    disputes: list[str]
+    qualifies: list[str]
+
+
+class Opposing(TypedDict):
+    """Claims with opposite predicates on the same records: one side's, then the other's."""
+
+    claims: list[Claim]
+
+
+class Conflicts(TypedDict):
+    disputed: list[Disputed]
+    opposing: list[Opposing]
+
+
+class GraphNode(TypedDict):
+    id: str
+    kind: str
+    name: str
+
+
+class GraphEdge(TypedDict):
+    id: str
+    subject: str
+    predicate: str
+    object: str
+    status: str
+
+
+class Graph(TypedDict):
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    truncated: bool
+
+
+class ClaimCounts(TypedDict):
+    total: int
+    by_status: dict[str, int]
+    peer_reviewed: int
+    peer_reviewed_share: float
+
+
+class QuoteCounts(TypedDict):
+    """Quotes, and how many were found in the archived texts (null when not checked)."""
+
+    total: int
+    archived: int
+    verified: int | None
+    not_found: int | None
+
+
+class Stats(TypedDict):
+    records: dict[str, int]
+    claims: ClaimCounts
+    sources: dict[str, int]
+    quotes: QuoteCounts
 
 
 def display_name(record: Mapping[str, Any]) -> str:
@@ -18,10 +213,8 @@ def display_name(record: Mapping[str, Any]) -> str:
     return str(record.get("name") or record.get("title") or record["id"])
 
 
-def claim_json(claim: dict[str, Any], host: str) -> dict[str, Any]:
-    """A claim as {"id", "host", "subject", "predicate", "object", "statement", "status",
-    "context", "figures", "evidence": [{"source", "stance", "quote", "locator", "notes"}],
-    "inventory", "notes"}."""
+def claim_json(claim: Mapping[str, Any], host: str) -> Claim:
+    """A claim of a valid record's YAML in the shape `Claim`."""
     return {
         "id": claim["id"],
         "host": host,
@@ -32,13 +225,16 @@ def claim_json(claim: dict[str, Any], host: str) -> dict[str, Any]:
         "status": claim["status"],
         "context": claim.get("context"),
         "figures": claim.get("figures", []),
-        "evidence": [{key: item.get(key) for key in EVIDENCE_KEYS}
-                     for item in claim["evidence"]],
+        "evidence": [{"source": item["source"], "stance": item["stance"],
+                      "quote": item.get("quote"), "locator": item.get("locator"),
+                      "notes": item.get("notes")} for item in claim["evidence"]],
         "inventory": claim.get("inventory", []),
         "notes": claim.get("notes"),
     }
 
 
-def record_json(record: dict[str, Any], kind: str) -> dict[str, Any]:
-    """A record as its YAML fields plus "kind", without its claims (they are listed apart)."""
-    return {"kind": kind, **{key: value for key, value in record.items() if key != "claims"}}
+def record_json(record: Mapping[str, Any], kind: str) -> Record:
+    """A valid record's YAML as "kind" plus its fields, without its claims (they are listed
+    apart). Validation against `ketakb.models` is what makes the fields those of `Record`."""
+    return cast(Record, {"kind": kind,
+                         **{key: value for key, value in record.items() if key != "claims"}})

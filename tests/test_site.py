@@ -580,3 +580,12 @@ def test_pages_workflow_builds_on_main_and_deploys_with_least_privilege() -> Non
     runs = "\n".join(s.get("run", "") for s in build_job["steps"])
     assert "ketakb site --kb kb --out _site" in runs
     assert build_job["steps"][-1]["with"]["path"] == "_site"
+
+
+def test_a_null_xref_is_left_out_of_the_record_page(write_record: Any, kb_copy: Path) -> None:
+    """A null xref validates (the models allow it); the page lists only the xrefs given."""
+    write_record("conditions/anhedonia.yaml", "id: anhedonia\nname: Anhedonia\n"
+                 "summary: Loss of pleasure.\nxrefs:\n  mesh: D059445\n  doid: null\n")
+    with open_kb(kb_copy) as kb:
+        page = build(kb)["records/anhedonia.html"].decode("utf-8")
+    assert "mesh: D059445" in page and "doid" not in page

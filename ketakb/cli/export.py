@@ -57,8 +57,7 @@ def export(
         write_findings(err.findings, sys.stderr)
         sys.stderr.write(f"ketakb export: {safe_text(err)}\n")
         raise typer.Exit(1 if err.findings else 2) from None
-    claims = sum(len(r.get("claims", ())) for _, r in data.records)
-    sys.stderr.write(f"exported {len(data.records)} records and {claims} claims as {fmt} "
+    sys.stderr.write(f"exported {len(data.records)} records and {len(data.claims)} claims as {fmt} "
                      f"to {safe_text(out)}\n")
     left_out = kgx_left_out(data) if output is ExportFormat.kgx else []
     if left_out:

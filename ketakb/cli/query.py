@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Collection
 from enum import Enum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import IO, TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
@@ -84,7 +84,7 @@ def _choice(value: str | None, allowed: Collection[str], option: str) -> str | N
     raise typer.BadParameter(f"'{safe_text(value)}' is not allowed{hint}", param_hint=option)
 
 
-def _respond(data: Any, output: OutputFormat, table: Callable[[IO[str]], None]) -> None:
+def _respond(data: object, output: OutputFormat, table: Callable[[IO[str]], None]) -> None:
     """`data` as JSON or YAML, or on TABLE as `table` (a renderer of `ketakb.output.render`, called
     by name in the code, so mypy checks it exists and takes what it is given) writes it."""
     from ketakb.output import render

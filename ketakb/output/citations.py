@@ -8,7 +8,9 @@ that is not of that form (an organisation) is kept whole.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Literal, TypedDict
+
+from ketakb.shapes import Record
 
 #: Source type → CSL item type.
 CSL_TYPES = {
@@ -20,6 +22,22 @@ CSL_TYPES = {
     "news": "article-newspaper",
     "web-page": "webpage",
 }
+#: A CSL-JSON item, as far as `csl_item` fills it (CSL's keys, some with hyphens).
+CslItem = TypedDict("CslItem", {
+    "id": str, "type": str, "title": str, "author": list[dict[str, str]],
+    "container-title": str, "publisher": str, "issued": dict[str, list[list[int]]],
+    "volume": str, "issue": str, "page": str, "DOI": str, "PMID": str, "PMCID": str,
+    "URL": str}, total=False)
+_SourceDetail = Literal["volume", "issue", "pages", "doi", "pmid", "pmcid", "url"]
+_CslDetail = Literal["volume", "issue", "page", "DOI", "PMID", "PMCID", "URL"]
+#: Source field → the CSL field that carries it as it is.
+_CSL_DETAILS: tuple[tuple[_SourceDetail, _CslDetail], ...] = (
+    ("volume", "volume"), ("issue", "issue"), ("pages", "page"), ("doi", "DOI"),
+    ("pmid", "PMID"), ("pmcid", "PMCID"), ("url", "URL"))
+#: Source field → the BibTeX field that carries it as text, and those it carries verbatim.
+_BIBTEX_DETAILS: tuple[tuple[_SourceDetail, str], ...] = (
+    ("volume", "volume"), ("issue", "number"), ("pages", "pages"))
+_BIBTEX_LINKS: tuple[_SourceDetail, ...] = ("doi", "url")
 #: Source type → BibTeX entry type.
 BIBTEX_TYPES = {
     "journal-article": "article",
@@ -70,7 +88,7 @@ def _date_parts(date: str | None) -> list[int]:
     return [int(part) for part in date.split("-")] if date else []
 
 
-def text_citation(source: dict[str, Any]) -> str:
+def text_citation(source: Record) -> str:
     """One line in the NLM (Vancouver) style."""
     parts: list[str] = []
     authors = source.get("authors") or []
@@ -81,8 +99,8 @@ def text_citation(source: dict[str, Any]) -> str:
         parts.append(f"{source['publisher']}.")
     parts.append(source["title"].rstrip(".") + ".")
     date = source.get("date")
-    if source.get("journal"):
-        where = source["journal"] + "."
+    if journal := source.get("journal"):
+        where = journal + "."
         detail = date[:4] if date else ""
         if source.get("volume"):
             detail += f";{source['volume']}"
@@ -143,7 +161,7 @@ _NEEDS_AUTHOR = frozenset({"article", "techreport", "book"})
 NO_DATE = "n.d."
 
 
-def _journal_detail(source: dict[str, Any]) -> str:
+def _journal_detail(source: Record) -> str:
     """"Journal, 21(1):84" for an @misc that stands in for an article."""
     detail = source.get("volume") or ""
     if source.get("issue"):
@@ -153,7 +171,7 @@ def _journal_detail(source: dict[str, Any]) -> str:
     return ", ".join(filter(None, (source["journal"], detail)))
 
 
-def bibtex_entry(source: dict[str, Any], key: str) -> str:
+def bibtex_entry(source: Record, key: str) -> str:
     """One BibTeX entry; every value braced, special characters escaped.
 
     pybtex's and BibTeX's standard styles need an author and a year: an organisation that
@@ -163,73 +181,75 @@ def bibtex_entry(source: dict[str, Any], key: str) -> str:
     kind = source.get("type", "web-page")
     entry = BIBTEX_TYPES.get(kind, "misc")
     fields: list[tuple[str, str]] = []
+    publisher, journal = source.get("publisher"), source.get("journal")
     if source.get("authors"):
         fields.append(("author", " and ".join(_bibtex_author(a) for a in source["authors"])))
-    elif source.get("publisher"):
-        fields.append(("author", "{" + _bibtex_text(source["publisher"]) + "}"))
+    elif publisher:
+        fields.append(("author", "{" + _bibtex_text(publisher) + "}"))
     elif entry in _NEEDS_AUTHOR:
         entry = "misc"
-        if source.get("journal"):
+        if journal:
             fields.append(("howpublished", _bibtex_text(_journal_detail(source))))
     fields.append(("title", "{" + _bibtex_text(source["title"]) + "}"))
-    if source.get("journal"):
-        fields.append(("journal", _bibtex_text(source["journal"])))
-    if source.get("publisher"):
+    if journal:
+        fields.append(("journal", _bibtex_text(journal)))
+    if publisher:
         name = "institution" if entry == "techreport" else "publisher"
-        fields.append((name, _bibtex_text(source["publisher"])))
+        fields.append((name, _bibtex_text(publisher)))
     parts = _date_parts(source.get("date"))
     fields.append(("year", str(parts[0]) if parts else NO_DATE))
     if len(parts) > 1:
         fields.append(("month", _MONTHS[parts[1] - 1]))
-    for name, field in (("volume", "volume"), ("issue", "number"), ("pages", "pages")):
-        if source.get(name):
-            value = _bibtex_text(source[name])
+    for name, field in _BIBTEX_DETAILS:
+        if text := source.get(name):
+            value = _bibtex_text(text)
             fields.append((field, value.replace("-", "--") if name == "pages" else value))
-    for name in ("doi", "url"):
-        if source.get(name):
-            fields.append((name, _bibtex_verbatim(source[name])))
-    if source.get("pmid"):
-        fields.append(("pmid", source["pmid"]))
-    if source.get("pmcid"):
-        fields.append(("pmcid", source["pmcid"]))
-    if entry == "misc" and source.get("url") and all(n != "howpublished" for n, _ in fields):
-        fields.append(("howpublished", r"\url{" + _bibtex_verbatim(source["url"]) + "}"))
+    for name in _BIBTEX_LINKS:
+        if text := source.get(name):
+            fields.append((name, _bibtex_verbatim(text)))
+    if pmid := source.get("pmid"):
+        fields.append(("pmid", pmid))
+    if pmcid := source.get("pmcid"):
+        fields.append(("pmcid", pmcid))
+    url = source.get("url")
+    if entry == "misc" and url and all(n != "howpublished" for n, _ in fields):
+        fields.append(("howpublished", r"\url{" + _bibtex_verbatim(url) + "}"))
     body = ",\n".join(f"  {name} = {{{value}}}" if name != "month" else f"  {name} = {value}"
                       for name, value in fields)
     return f"@{entry}{{{key},\n{body}\n}}\n"
 
 
-def bibtex(sources: list[dict[str, Any]]) -> str:
+def bibtex(sources: list[Record]) -> str:
     """A BibTeX file of the sources, with unique keys."""
     used: set[str] = set()
     return "\n".join(bibtex_entry(s, bibtex_key(s["id"], used)) for s in sources)
 
 
-def csl_item(source: dict[str, Any]) -> dict[str, Any]:
+def csl_item(source: Record) -> CslItem:
     """One CSL-JSON item (https://github.com/citation-style-language/schema, csl-data.json).
 
     No `genre`: styles print it (APA after the title), so the source type is told by the
     CSL `type` alone."""
     kind = source.get("type", "web-page")
-    item: dict[str, Any] = {"id": source["id"], "type": CSL_TYPES.get(kind, "document"),
-                            "title": source["title"]}
+    item: CslItem = {"id": source["id"], "type": CSL_TYPES.get(kind, "document"),
+                     "title": source["title"]}
+    publisher = source.get("publisher")
     if source.get("authors"):
         item["author"] = [split_author(a) for a in source["authors"]]
-    elif source.get("publisher"):  # an organisation's own document: it is the author
-        item["author"] = [{"literal": source["publisher"]}]
-    if source.get("journal"):
-        item["container-title"] = source["journal"]
-    if source.get("publisher"):
-        item["publisher"] = source["publisher"]
+    elif publisher:  # an organisation's own document: it is the author
+        item["author"] = [{"literal": publisher}]
+    if journal := source.get("journal"):
+        item["container-title"] = journal
+    if publisher:
+        item["publisher"] = publisher
     parts = _date_parts(source.get("date"))
     if parts:
         item["issued"] = {"date-parts": [parts]}
-    for name, field in (("volume", "volume"), ("issue", "issue"), ("pages", "page"),
-                        ("doi", "DOI"), ("pmid", "PMID"), ("pmcid", "PMCID"), ("url", "URL")):
-        if source.get(name):
-            item[field] = source[name]
+    for name, field in _CSL_DETAILS:
+        if text := source.get(name):
+            item[field] = text
     return item
 
 
-def csl_json(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def csl_json(sources: list[Record]) -> list[CslItem]:
     return [csl_item(s) for s in sources]

@@ -27,17 +27,17 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, TypedDict
 
 from ketakb import vocab
 from ketakb.atomic import atomic_open as _atomic
 from ketakb.atomic import atomic_path
 from ketakb.findings import Finding
 from ketakb.formats import ExportFormat, every_format
-from ketakb.shapes import claim_json, display_name, record_json
+from ketakb.shapes import Claim, Record, claim_json, display_name, record_json
 from ketakb.terminal import json_text
 
 FORMATS = tuple(fmt.value for fmt in ExportFormat)
@@ -54,29 +54,19 @@ class ExportError(Exception):
 
 
 class Entry(NamedTuple):
-    """A valid record and its kind (the folder it is in)."""
+    """A valid record (`record_json`, without its claims) and its kind (its folder's)."""
 
     kind: str
-    record: dict[str, Any]
-
-
-class Hosted(NamedTuple):
-    """A claim and the id of the record it is written in."""
-
-    host: str
-    claim: dict[str, Any]
+    record: Record
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Every valid record sorted by kind then id, and its claims with hosts."""
+    """Every valid record sorted by kind then id, and their claims (`claim_json`, host
+    included) in that order, each record's in the order of its file."""
 
     records: list[Entry]
-
-    def claims(self) -> Iterator[Hosted]:
-        for _, record in self.records:
-            for claim in record.get("claims", ()):
-                yield Hosted(record["id"], claim)
+    claims: list[Claim]
 
     def by_id(self) -> dict[str, Entry]:
         return {entry.record["id"]: entry for entry in self.records}
@@ -97,9 +87,11 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
         raise ExportError(f"the KB has {report.errors} error(s) and {report.warnings} "
                           "warning(s); fix the errors (`ketakb validate`) before exporting",
                           report.error_findings)
-    entries = [Entry(kind, record) for kind, record in using_store(root, use_cache, records_of)]
-    entries.sort(key=lambda entry: (_KIND_RANK[entry.kind], entry.record["id"]))
-    return Dataset(entries)
+    stored = sorted(using_store(root, use_cache, records_of),
+                    key=lambda pair: (_KIND_RANK[pair[0]], pair[1]["id"]))
+    return Dataset([Entry(kind, record_json(record, kind)) for kind, record in stored],
+                   [claim_json(claim, record["id"])
+                    for _, record in stored for claim in record.get("claims", ())])
 
 
 # -- writing safely -------------------------------------------------------------------------
@@ -108,9 +100,15 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
 # -- json and jsonl -------------------------------------------------------------------------
 
 
-def json_document(data: Dataset) -> dict[str, Any]:
-    return {"records": [record_json(record, kind) for kind, record in data.records],
-            "claims": [claim_json(claim, host) for host, claim in data.claims()]}
+class JsonDocument(TypedDict):
+    """The json export."""
+
+    records: list[Record]
+    claims: list[Claim]
+
+
+def json_document(data: Dataset) -> JsonDocument:
+    return {"records": [record for _, record in data.records], "claims": data.claims}
 
 
 def write_json(data: Dataset, out: IO[str]) -> None:
@@ -118,10 +116,10 @@ def write_json(data: Dataset, out: IO[str]) -> None:
 
 
 def write_jsonl(data: Dataset, out: IO[str]) -> None:
-    for kind, record in data.records:
-        out.write(json_text({"type": "record", "record": record_json(record, kind)}) + "\n")
-    for host, claim in data.claims():
-        out.write(json_text({"type": "claim", "claim": claim_json(claim, host)}) + "\n")
+    for _, record in data.records:
+        out.write(json_text({"type": "record", "record": record}) + "\n")
+    for claim in data.claims:
+        out.write(json_text({"type": "claim", "claim": claim}) + "\n")
 
 
 # -- csv ------------------------------------------------------------------------------------
@@ -134,7 +132,7 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
-def csv_cell(value: Any) -> str:
+def csv_cell(value: object) -> str:
     """One value as a CSV cell: text lists joined with "; ", structures as JSON."""
     if value is None:
         text = ""
@@ -161,7 +159,7 @@ CLAIM_COLUMNS = ["id", "host", "subject", "predicate", "object", "statement", "s
 EVIDENCE_COLUMNS = ["claim", "position", "source", "stance", "quote", "locator", "notes"]
 
 
-def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
+def _write_csv(path: Path, columns: list[str], rows: Iterator[Mapping[str, object]]) -> int:
     count = 0
     with _atomic(path) as handle:
         writer = csv.writer(handle)
@@ -181,13 +179,13 @@ def write_csv(data: Dataset, folder: Path) -> list[Path]:
                    (record for k, record in data.records if k == kind))
         written.append(path)
 
-    def claim_rows() -> Iterator[dict[str, Any]]:
-        for host, claim in data.claims():
-            yield {**claim_json(claim, host), "evidence_count": len(claim["evidence"])}
+    def claim_rows() -> Iterator[Mapping[str, object]]:
+        for claim in data.claims:
+            yield {**claim, "evidence_count": len(claim["evidence"])}
 
-    def evidence_rows() -> Iterator[dict[str, Any]]:
-        for host, claim in data.claims():
-            for position, item in enumerate(claim_json(claim, host)["evidence"], 1):
+    def evidence_rows() -> Iterator[Mapping[str, object]]:
+        for claim in data.claims:
+            for position, item in enumerate(claim["evidence"], 1):
                 yield {"claim": claim["id"], "position": position, **item}
 
     _write_csv(folder / "claims.csv", CLAIM_COLUMNS, claim_rows())
@@ -291,7 +289,7 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
         db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", (
             ident, kind, display_name(record), record.get("summary"),
             json_text(record.get("synonyms", [])), record.get("notes"),
-            json_text(record_json(record, kind))))
+            json_text(record)))
         if kind == "source":
             values = {field: record.get(field) for field in _SOURCE_FIELDS}
             values["authors"] = json_text(values["authors"] or [])
@@ -306,17 +304,16 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
                  (record.get("summary"), "summary")]
         db.executemany("INSERT INTO search VALUES (?, ?, ?, ?)",
                        [(t, ident, kind, f) for t, f in texts if t])
-    for host, claim in data.claims():
-        shape = claim_json(claim, host)
+    for claim in data.claims:
         db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-            claim["id"], host, claim["subject"], claim["predicate"], claim["object"],
+            claim["id"], claim["host"], claim["subject"], claim["predicate"], claim["object"],
             claim["statement"], claim["status"],
-            None if shape["context"] is None else json_text(shape["context"]),
-            json_text(shape["figures"]), json_text(shape["inventory"]), shape["notes"],
-            json_text(shape)))
+            None if claim["context"] is None else json_text(claim["context"]),
+            json_text(claim["figures"]), json_text(claim["inventory"]), claim["notes"],
+            json_text(claim)))
         db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'statement')",
                    (claim["statement"], claim["id"]))
-        for position, item in enumerate(shape["evidence"], 1):
+        for position, item in enumerate(claim["evidence"], 1):
             db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)", (
                 claim["id"], position, item["source"], item["stance"], item["quote"],
                 item["locator"], item["notes"]))
@@ -401,7 +398,7 @@ CATEGORY_RULES: dict[str, str] = {
 }
 
 
-def node_category(kind: str, record: dict[str, Any]) -> str:
+def node_category(kind: str, record: Record) -> str:
     xrefs = record.get("xrefs") or {}
     if kind == "agent":
         return "biolink:Drug" if xrefs.get("atc") else "biolink:ChemicalEntity"
@@ -510,7 +507,7 @@ def kgx_left_out(data: Dataset) -> list[str]:
     return [r["id"] for kind, r in data.records if kind != "source" and r["id"] not in ids]
 
 
-def publication(source: dict[str, Any]) -> str | None:
+def publication(source: Record) -> str | None:
     """A source as a publication CURIE: PMID:<pmid>, else doi:<doi>, else None."""
     if source.get("pmid"):
         return f"PMID:{source['pmid']}"
@@ -519,14 +516,14 @@ def publication(source: dict[str, Any]) -> str | None:
     return None
 
 
-def _tsv_cell(value: Any) -> str:
+def _tsv_cell(value: object) -> str:
     if isinstance(value, list):
         value = "|".join(str(v) for v in value)
     text = "" if value is None else str(value)
     return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
-def _write_tsv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+def _write_tsv(path: Path, columns: list[str], rows: Sequence[Mapping[str, object]]) -> None:
     with _atomic(path) as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n",
                             quoting=csv.QUOTE_NONE, escapechar=None, quotechar=None)
@@ -535,11 +532,45 @@ def _write_tsv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> No
             writer.writerow([_tsv_cell(row.get(c)) for c in columns])
 
 
-def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+class KgxNode(TypedDict):
+    """A row of nodes.tsv (`NODE_COLUMNS`)."""
+
+    id: str
+    category: str
+    name: str
+    description: str | None
+    synonym: list[str]
+    xref: list[str]
+    provided_by: str
+    ketakb_id: str
+
+
+class KgxEdge(TypedDict):
+    """A row of edges.tsv (`EDGE_COLUMNS`)."""
+
+    id: str
+    subject: str
+    predicate: str
+    object: str
+    qualified_predicate: str
+    object_aspect_qualifier: str
+    object_direction_qualifier: str
+    original_predicate: str
+    category: str
+    knowledge_level: str
+    agent_type: str
+    primary_knowledge_source: str
+    publications: list[str]
+    ketakb_status: str
+    ketakb_sources: list[str]
+    description: str
+
+
+def kgx_rows(data: Dataset) -> tuple[list[KgxNode], list[KgxEdge]]:
     """(nodes, edges) of the KGX export."""
     ids = node_ids(data)
     by_id = data.by_id()
-    nodes = []
+    nodes: list[KgxNode] = []
     for kind, record in data.records:
         if kind == "source" or record["id"] not in ids:
             continue
@@ -550,8 +581,8 @@ def kgx_rows(data: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
             "description": record.get("summary"), "synonym": record.get("synonyms", []),
             "xref": [x for x in xrefs if x != node_id],
             "provided_by": INFORES, "ketakb_id": record["id"]})
-    edges = []
-    for _, claim in data.claims():
+    edges: list[KgxEdge] = []
+    for claim in data.claims:
         if claim["status"] in vocab.WITHDRAWN_STATUSES:
             continue
         if claim["subject"] not in ids or claim["object"] not in ids:

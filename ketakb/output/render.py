@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, Any, Union
+from typing import IO, TYPE_CHECKING, TypedDict, Union
 
 from ketakb import vocab
 from ketakb.query.queries import REVERSED_PREDICATES, NotFound
-from ketakb.shapes import display_name
+from ketakb.shapes import (
+    SIDES,
+    Claim,
+    Conflicts,
+    Explanation,
+    Graph,
+    Record,
+    SearchHit,
+    Shown,
+    Stats,
+    display_name,
+)
 from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
 
 if TYPE_CHECKING:
@@ -92,7 +103,7 @@ def status_span(status: str) -> Span:
     return (f"[{status}]", STATUS_STYLES.get(status, ""))
 
 
-def emit(data: Any, fmt: str, out: IO[str]) -> None:
+def emit(data: object, fmt: str, out: IO[str]) -> None:
     """JSON (indented, UTF-8, unsafe characters escaped) or YAML of a JSON-ready value.
 
     PyYAML writes NEL, bidi controls and U+2028 raw when it may write Unicode; such data, or a
@@ -119,7 +130,7 @@ def _first_line(text: str | None, width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"
 
 
-def list_table(records: list[dict[str, Any]], out: IO[str]) -> None:
+def list_table(records: list[Record], out: IO[str]) -> None:
     writer = Writer(out)
     kinds = list(dict.fromkeys(r["kind"] for r in records))
     for n, kind in enumerate(kinds):
@@ -132,7 +143,7 @@ def list_table(records: list[dict[str, Any]], out: IO[str]) -> None:
             for r in group])
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(_value_text(v) for v in value)
     if isinstance(value, dict):
@@ -140,7 +151,7 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def claim_block(writer: Writer, claim: dict[str, Any], indent: str = "") -> None:
+def claim_block(writer: Writer, claim: Claim, indent: str = "") -> None:
     writer.line(indent, (claim["id"], "cyan"), "  ", status_span(claim["status"]))
     writer.line(indent, "  ", claim["subject"], " ", (claim["predicate"], "bold"), " ",
                 claim["object"])
@@ -155,14 +166,14 @@ def claim_block(writer: Writer, claim: dict[str, Any], indent: str = "") -> None
     writer.line(indent, "  ", ("sources: ", "dim"), evidence_text(claim))
 
 
-def evidence_text(claim: dict[str, Any]) -> str:
+def evidence_text(claim: Claim) -> str:
     """The sources, each once, with its stance unless it supports the claim."""
     shown = (e["source"] if e["stance"] == "supports" else f"{e['source']} ({e['stance']})"
              for e in claim["evidence"])
     return ", ".join(dict.fromkeys(shown))
 
 
-def show_table(doc: dict[str, Any], out: IO[str]) -> None:
+def show_table(doc: Shown, out: IO[str]) -> None:
     writer = Writer(out)
     writer.line((display_name(doc), "bold"), "  ", (f"{doc['id']} · {doc['kind']}", "dim"))
     skip = {"id", "kind", "name", "title", "claims"}
@@ -177,7 +188,7 @@ def show_table(doc: dict[str, Any], out: IO[str]) -> None:
         claim_block(writer, claim, "  ")
 
 
-def claims_table(claims: list[dict[str, Any]], out: IO[str]) -> None:
+def claims_table(claims: list[Claim], out: IO[str]) -> None:
     writer = Writer(out)
     for n, claim in enumerate(claims):
         if n:
@@ -202,7 +213,7 @@ def not_found(err: NotFound, out: IO[str]) -> None:
 # -- search ---------------------------------------------------------------------------------
 
 
-def search_table(results: list[dict[str, Any]], out: IO[str]) -> None:
+def search_table(results: list[SearchHit], out: IO[str]) -> None:
     writer = Writer(out)
     for hit in results:
         writer.line((f"{hit['score']:7.2f}", "dim"), "  ", (hit["id"], "cyan"),
@@ -218,7 +229,7 @@ def search_table(results: list[dict[str, Any]], out: IO[str]) -> None:
 NARROW_HINT = "narrow it with --through or a smaller --depth"
 
 
-def chain_count(paths: Sequence[Any], truncated: bool) -> str:
+def chain_count(paths: Sequence[object], truncated: bool) -> str:
     """'3 chains', or, when the search stopped early, what it found and how to narrow it."""
     if not truncated:
         return f"{len(paths)} chain{'' if len(paths) == 1 else 's'}"
@@ -228,14 +239,21 @@ def chain_count(paths: Sequence[Any], truncated: bool) -> str:
             f"search stopped there ({NARROW_HINT})")
 
 
-def explain_table(result: dict[str, Any], names: dict[str, str], out: IO[str]) -> None:
+class _Branch(TypedDict):
+    """A step of the explain tree and the steps that follow it, by claim id."""
+
+    claim: Claim
+    children: dict[str, _Branch]
+
+
+def explain_table(result: Explanation, names: dict[str, str], out: IO[str]) -> None:
     """The chains as a tree: common first steps shared, one step a line."""
     writer = Writer(out)
-    paths: list[list[dict[str, Any]]] = result["paths"]
+    paths = result["paths"]
     start, target = result["from"], result["target"]
     writer.line((names.get(start, start), "bold"), " → ", (names.get(target, target), "bold"),
                 ": ", chain_count(paths, result["truncated"]))
-    tree: dict[str, Any] = {}
+    tree: dict[str, _Branch] = {}
     for path in paths:
         node = tree
         for claim in path:
@@ -244,7 +262,7 @@ def explain_table(result: dict[str, Any], names: dict[str, str], out: IO[str]) -
     _tree_lines(writer, tree, "", names)
 
 
-def _tree_lines(writer: Writer, tree: dict[str, Any], prefix: str,
+def _tree_lines(writer: Writer, tree: dict[str, _Branch], prefix: str,
                 names: dict[str, str]) -> None:
     items = list(tree.values())
     for n, item in enumerate(items):
@@ -262,7 +280,7 @@ def _tree_lines(writer: Writer, tree: dict[str, Any], prefix: str,
 # -- conflicts ------------------------------------------------------------------------------
 
 
-def conflicts_table(result: dict[str, Any], out: IO[str]) -> None:
+def conflicts_table(result: Conflicts, out: IO[str]) -> None:
     writer = Writer(out)
     disputed, opposing = result["disputed"], result["opposing"]
     writer.line((f"disputed claims ({len(disputed)})", "bold"))
@@ -270,14 +288,14 @@ def conflicts_table(result: dict[str, Any], out: IO[str]) -> None:
         claim = item["claim"]
         writer.line("  ", (claim["id"], "cyan"), "  ", status_span(claim["status"]))
         writer.line("    ", claim["statement"])
-        for side in ("supports", "disputes", "qualifies"):
+        for side in SIDES:
             if item[side]:
                 writer.line("    ", (f"{side}: ", "dim"), ", ".join(item[side]))
     writer.line()
     writer.line((f"opposing claims ({len(opposing)})", "bold"))
-    for item in opposing:  # one side's claims, then "vs" the other side's
-        first = item["claims"][0]["predicate"]
-        for claim in item["claims"]:
+    for opposition in opposing:  # one side's claims, then "vs" the other side's
+        first = opposition["claims"][0]["predicate"]
+        for claim in opposition["claims"]:
             writer.line("  " if claim["predicate"] == first else "  vs ", claim["subject"], " ",
                         (claim["predicate"], "bold"), " ", claim["object"], "  ",
                         status_span(claim["status"]), "  ", (claim["id"], "cyan"), "  ",
@@ -287,13 +305,13 @@ def conflicts_table(result: dict[str, Any], out: IO[str]) -> None:
 # -- sources and citations ------------------------------------------------------------------
 
 
-def sources_table(sources: list[dict[str, Any]], cited: dict[str, int], out: IO[str]) -> None:
+def sources_table(sources: list[Record], cited: dict[str, int], out: IO[str]) -> None:
     Writer(out).table(["id", "type", "date", "claims", "title"], [
         [(s["id"], "cyan"), s["type"], s.get("date") or "", str(cited.get(s["id"], 0)),
          _first_line(s["title"], 90)] for s in sources])
 
 
-def citations_text(sources: list[dict[str, Any]], out: IO[str]) -> None:
+def citations_text(sources: list[Record], out: IO[str]) -> None:
     from ketakb.output.citations import text_citation
 
     for source in sources:
@@ -303,7 +321,7 @@ def citations_text(sources: list[dict[str, Any]], out: IO[str]) -> None:
 # -- statistics -----------------------------------------------------------------------------
 
 
-def stats_table(stats: dict[str, Any], out: IO[str]) -> None:
+def stats_table(stats: Stats, out: IO[str]) -> None:
     writer = Writer(out)
     writer.line(("records", "bold"))
     writer.table(["kind", "count"], [[k, str(v)] for k, v in stats["records"].items()])
@@ -340,7 +358,7 @@ def mermaid_text(text: str) -> str:
     return "".join(c if _MERMAID_SAFE.fullmatch(c) else f"#{ord(c)};" for c in text)
 
 
-def mermaid(graph: dict[str, Any]) -> str:
+def mermaid(graph: Graph) -> str:
     """A `flowchart LR` for a ```mermaid block: a class per kind, withdrawn claims dashed."""
     lines = ["flowchart LR"]
     for node in graph["nodes"]:
@@ -366,7 +384,7 @@ def _dot_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def dot(graph: dict[str, Any]) -> str:
+def dot(graph: Graph) -> str:
     """A Graphviz digraph: nodes filled by kind, withdrawn claims dashed."""
     lines = ["digraph ketakb {", "    rankdir=LR;",
              '    node [shape=box, style="rounded,filled", fontname="Helvetica"];',

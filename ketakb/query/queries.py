@@ -33,11 +33,26 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
 from ketakb import vocab
 from ketakb.pipeline.build import update
 from ketakb.pipeline.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
+from ketakb.shapes import (
+    Claim,
+    Conflicts,
+    Disputed,
+    Explanation,
+    Graph,
+    GraphEdge,
+    GraphNode,
+    Matched,
+    Opposing,
+    Record,
+    SearchHit,
+    Shown,
+    Stats,
+)
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -78,7 +93,7 @@ class Match:
     kind: str
     name: str
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> GraphNode:
         return {"id": self.id, "kind": self.kind, "name": self.name}
 
 
@@ -108,7 +123,7 @@ def _ends(subject: str, predicate: str, obj: str) -> tuple[str, str]:
     return (obj, subject) if predicate in REVERSED_PREDICATES else (subject, obj)
 
 
-def step_ends(claim: dict[str, Any]) -> tuple[str, str]:
+def step_ends(claim: Claim) -> tuple[str, str]:
     """The (from, to) of a claim as a step of a mechanism chain."""
     return _ends(claim["subject"], claim["predicate"], claim["object"])
 
@@ -278,7 +293,8 @@ def _distances(steps: _Steps, record: str, max_depth: int) -> dict[str, int]:
 
 
 def _decoded(text: str) -> dict[str, Any]:
-    """A record's or claim's JSON column: an object with an id, else the cache is damaged."""
+    """A record's or claim's JSON column: an object with an id, else the cache is damaged.
+    (Its other keys are the shape the index wrote, `record_json` or `claim_json`.)"""
     item = load_json(text)
     if not isinstance(item, dict) or not isinstance(item.get("id"), str):
         raise DamagedCache("a record or claim in the cache is not an object with an id")
@@ -404,21 +420,22 @@ class KnowledgeBase:
         return list(self.store.rows(sql, params))
 
     @_recovering
-    def record(self, ident: str) -> dict[str, Any] | None:
+    def record(self, ident: str) -> Record | None:
         """The record with this exact id (YAML fields plus "kind", without claims)."""
         rows = self._rows("SELECT json FROM records WHERE id = ? ORDER BY path LIMIT 1",
                           (ident,))
-        return _decoded(rows[0][0]) if rows else None
+        return cast(Record, _decoded(rows[0][0])) if rows else None
 
     @_recovering
-    def records(self, kind: str | None = None) -> list[dict[str, Any]]:
+    def records(self, kind: str | None = None) -> list[Record]:
         """Every record (or every record of one kind), by kind then id."""
         if kind is None:
             rows = self._rows("SELECT json FROM records ORDER BY id, path")
         else:
             rows = self._rows("SELECT json FROM records WHERE kind = ? ORDER BY id, path",
                               (kind,))
-        return sorted(_first_by_id(rows), key=lambda r: (_kind_rank(r["kind"]), r["id"]))
+        records = cast(list[Record], _first_by_id(rows))
+        return sorted(records, key=lambda r: (_kind_rank(r["kind"]), r["id"]))
 
     def _matches(self, ids: Iterable[str]) -> list[Match]:
         found: dict[str, Match] = {}
@@ -475,22 +492,22 @@ class KnowledgeBase:
 
     # -- claims ----------------------------------------------------------------------------
 
-    def _claims(self, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        return _first_by_id(self._rows(f"SELECT json FROM claims {where} ORDER BY id, path",
-                                       params))
+    def _claims(self, where: str = "", params: tuple[Any, ...] = ()) -> list[Claim]:
+        return cast(list[Claim], _first_by_id(self._rows(
+            f"SELECT json FROM claims {where} ORDER BY id, path", params)))
 
     @_recovering
-    def claim(self, ident: str) -> dict[str, Any] | None:
+    def claim(self, ident: str) -> Claim | None:
         found = self._claims("WHERE id = ?", (ident,))
         return found[0] if found else None
 
     @_recovering
-    def involving(self, ident: str) -> list[dict[str, Any]]:
+    def involving(self, ident: str) -> list[Claim]:
         """Every claim whose subject or object is the record, wherever it is stored."""
         return self._claims("WHERE subject = ? OR object = ? OR host = ?", (ident,) * 3)
 
     @_recovering
-    def show(self, ident: str) -> dict[str, Any] | None:
+    def show(self, ident: str) -> Shown | None:
         """The record plus "claims": every claim that involves it."""
         record = self.record(ident)
         if record is None:
@@ -504,7 +521,7 @@ class KnowledgeBase:
             self._source_types = {r["id"]: r["type"] for r in self.records("source")}
         return self._source_types
 
-    def peer_reviewed_support(self, claim: dict[str, Any]) -> bool:
+    def peer_reviewed_support(self, claim: Claim) -> bool:
         """Whether a peer-reviewed source supports the claim."""
         types = self.source_types()
         return vocab.peer_supported((e["stance"], types.get(e["source"]))
@@ -513,7 +530,7 @@ class KnowledgeBase:
     @_recovering
     def claims(self, *, about: str | None = None, source: str | None = None,
                status: str | None = None, predicate: str | None = None,
-               peer_reviewed: bool = False) -> list[dict[str, Any]]:
+               peer_reviewed: bool = False) -> list[Claim]:
         """Claims filtered by involved record, cited source, status, predicate and whether a
         peer-reviewed source supports them; all filters must hold."""
         clauses: list[str] = []
@@ -539,7 +556,7 @@ class KnowledgeBase:
     # -- search ----------------------------------------------------------------------------
 
     @_recovering
-    def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Full-text search over names, synonyms, summaries, statements and quotes, ranked by
         weighted BM25: [{"id", "kind", "name", "score", "matched": [{"field", "text"}]}].
 
@@ -555,12 +572,12 @@ class KnowledgeBase:
         if not top:
             expression = " OR ".join(terms)
             top = self._best(expression, limit)
-        matched: dict[str, list[dict[str, str]]] = {hit.id: [] for hit in top}
+        matched: dict[str, list[Matched]] = {hit.id: [] for hit in top}
         for snippet in self._matched(expression, terms, list(matched)):
-            shown = {"field": snippet.field, "text": snippet.text}
+            shown: Matched = {"field": snippet.field, "text": snippet.text}
             if shown not in matched[snippet.id]:
                 matched[snippet.id].append(shown)
-        results = []
+        results: list[SearchHit] = []
         for hit in top:
             if hit.kind == "claim":
                 claim = self.claim(hit.id)
@@ -609,7 +626,7 @@ class KnowledgeBase:
 
     # -- mechanisms ------------------------------------------------------------------------
 
-    def _all_claims(self, include_withdrawn: bool) -> list[dict[str, Any]]:
+    def _all_claims(self, include_withdrawn: bool) -> list[Claim]:
         claims = self._claims()
         if include_withdrawn:
             return claims
@@ -618,7 +635,7 @@ class KnowledgeBase:
     @_recovering
     def explain(self, target: str, from_: str = "ketamine", *, include_withdrawn: bool = False,
                 max_depth: int = DEFAULT_DEPTH,
-                through: Iterable[str] = ()) -> dict[str, Any]:
+                through: Iterable[str] = ()) -> Explanation:
         """The chains of claims from `from_` to `target` (ids): {"target", "from", "paths",
         "truncated"}.
 
@@ -635,9 +652,9 @@ class KnowledgeBase:
         return {"target": target, "from": from_,
                 "paths": [[claims[s.id] for s in c] for c in chains], "truncated": truncated}
 
-    def _claims_by_id(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def _claims_by_id(self, ids: Iterable[str]) -> dict[str, Claim]:
         """Id → claim, decoded only for these ids (the copy of a repeated id `_claims` keeps)."""
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, Claim] = {}
         for chunk in _chunks(sorted(ids)):
             found.update((c["id"], c) for c in self._claims(f"WHERE id IN ({placeholders(chunk)})",
                                                             tuple(chunk)))
@@ -683,7 +700,7 @@ class KnowledgeBase:
         return found
 
     @_recovering
-    def conflicts(self) -> dict[str, Any]:
+    def conflicts(self) -> Conflicts:
         """Where sources disagree.
 
         {"disputed": [{"claim", "supports", "disputes", "qualifies"}] for every contested,
@@ -694,7 +711,7 @@ class KnowledgeBase:
         each pair of them, keeps the answer as long as the claims.
         """
         claims = self._claims()
-        disputed = []
+        disputed: list[Disputed] = []
         for claim in claims:
             if claim["status"] not in vocab.CONFLICT_TOLERANT_STATUSES:
                 continue
@@ -702,12 +719,13 @@ class KnowledgeBase:
             for evidence in claim["evidence"]:
                 if evidence["source"] not in sides[evidence["stance"]]:
                     sides[evidence["stance"]].append(evidence["source"])
-            disputed.append({"claim": claim, **sides})
-        by_pair: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(dict)
+            disputed.append({"claim": claim, "supports": sides["supports"],
+                             "disputes": sides["disputes"], "qualifies": sides["qualifies"]})
+        by_pair: dict[tuple[str, str], dict[str, list[Claim]]] = defaultdict(dict)
         for claim in claims:
             by_pair[(claim["subject"], claim["object"])].setdefault(claim["predicate"],
                                                                    []).append(claim)
-        opposing = []
+        opposing: list[Opposing] = []
         for pair in sorted(by_pair):
             stated = by_pair[pair]
             clashes = {tuple(sorted((predicate, other))) for predicate in stated
@@ -721,7 +739,7 @@ class KnowledgeBase:
     # -- sources ---------------------------------------------------------------------------
 
     @_recovering
-    def sources(self, ident: str | None = None) -> list[dict[str, Any]]:
+    def sources(self, ident: str | None = None) -> list[Record]:
         """Every source; or the source `ident`; or the sources the claims involving the
         record `ident` cite (as evidence or for a figure). Sorted by id."""
         if ident is None:
@@ -749,7 +767,7 @@ class KnowledgeBase:
     @_recovering
     def graph(self, focus: str | None = None, depth: int | None = None, *,
               to: str | None = None, from_: str = "ketamine", through: Iterable[str] = (),
-              include_withdrawn: bool = True) -> dict[str, Any]:
+              include_withdrawn: bool = True) -> Graph:
         """The claim graph between records: {"nodes": [{"id", "kind", "name"}], "edges":
         [{"id", "subject", "predicate", "object", "status"}], "truncated"}.
 
@@ -778,13 +796,14 @@ class KnowledgeBase:
         nodes = sorted((m.as_json() for m in self._matches(sorted(ids))),
                        key=lambda n: (_kind_rank(n["kind"]), n["id"]))
         known = {n["id"] for n in nodes}
-        edges = [{"id": c["id"], "subject": c["subject"], "predicate": c["predicate"],
-                  "object": c["object"], "status": c["status"]}
-                 for c in claims if c["subject"] in known and c["object"] in known]
+        edges: list[GraphEdge] = [
+            {"id": c["id"], "subject": c["subject"], "predicate": c["predicate"],
+             "object": c["object"], "status": c["status"]}
+            for c in claims if c["subject"] in known and c["object"] in known]
         return {"nodes": nodes, "edges": edges, "truncated": truncated}
 
     @staticmethod
-    def _near(claims: list[dict[str, Any]], focus: str, depth: int) -> set[str]:
+    def _near(claims: list[Claim], focus: str, depth: int) -> set[str]:
         neighbours: dict[str, set[str]] = defaultdict(set)
         for claim in claims:
             neighbours[claim["subject"]].add(claim["object"])
@@ -803,7 +822,7 @@ class KnowledgeBase:
     # -- statistics ------------------------------------------------------------------------
 
     @_recovering
-    def stats(self, sources_dir: Path | None = None) -> dict[str, Any]:
+    def stats(self, sources_dir: Path | None = None) -> Stats:
         """Counts: {"records": {kind: n}, "claims": {"total", "by_status", "peer_reviewed",
         "peer_reviewed_share"}, "sources": {type: n}, "quotes": {"total", "archived",
         "verified", "not_found"}}. Quotes are verified against the archived source texts
@@ -816,9 +835,9 @@ class KnowledgeBase:
         peer = sum(self.peer_reviewed_support(c) for c in claims)
         sources = [r for r in records if r["kind"] == "source"]
         by_type = {t: sum(s["type"] == t for s in sources) for t in vocab.SOURCE_TYPES}
-        archives = {s["id"]: s["archive"] for s in sources if s.get("archive")}
-        quotes = [(e["source"], e["quote"]) for c in claims for e in c["evidence"]
-                  if e.get("quote")]
+        archives = {s["id"]: archive for s in sources if (archive := s.get("archive"))}
+        quotes = [(e["source"], quote) for c in claims for e in c["evidence"]
+                  if (quote := e["quote"])]
         archived = [(s, q) for s, q in quotes if s in archives]
         verified: int | None = None
         if sources_dir is not None:

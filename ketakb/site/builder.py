@@ -14,13 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ketakb import __version__, vocab
 from ketakb.atomic import atomic_folder
 from ketakb.output.citations import bibtex_entry, bibtex_key, csl_item, text_citation
 from ketakb.query.queries import KnowledgeBase, step_ends
-from ketakb.shapes import display_name
+from ketakb.shapes import Claim, Figure, Record, display_name
 from ketakb.site.diagram import Edge, Node, diagram, longest_path_layers
 from ketakb.site.markup import (
     Child,
@@ -65,7 +65,7 @@ class SiteError(Exception):
     """The site was not written (the output folder is not one a build may replace)."""
 
 
-def record_path(record: dict[str, Any]) -> str:
+def record_path(record: Record) -> str:
     folder = "sources" if record["kind"] == "source" else "records"
     return f"{folder}/{record['id']}.html"
 
@@ -89,8 +89,8 @@ class _Builder:
         self.kb = kb
         self.records = {r["id"]: r for r in kb.records()}
         self.claims = sorted(kb.claims(), key=lambda c: c["id"])
-        self.involving: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.citing: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.involving: dict[str, list[Claim]] = defaultdict(list)
+        self.citing: dict[str, list[Claim]] = defaultdict(list)
         for claim in self.claims:
             for ident in dict.fromkeys((claim["subject"], claim["object"], claim["host"])):
                 self.involving[ident].append(claim)
@@ -114,7 +114,7 @@ class _Builder:
             return el("span", ident, class_="missing")
         return el("a", self.name(ident), href=internal(root + record_path(record)))
 
-    def claim_link(self, root: str, claim: dict[str, Any], text: str | None = None) -> Markup:
+    def claim_link(self, root: str, claim: Claim, text: str | None = None) -> Markup:
         return el("a", text or claim["statement"], href=internal(root + claim_path(claim["id"])))
 
     @staticmethod
@@ -143,7 +143,7 @@ class _Builder:
             el("tbody", *(el("tr", *(el("td", cell) for cell in row)) for row in rows))),
             class_="table-wrap")
 
-    def claims_table(self, root: str, claims: list[dict[str, Any]]) -> Markup:
+    def claims_table(self, root: str, claims: list[Claim]) -> Markup:
         return self.table(["Claim", "Subject", "Predicate", "Object", "Status"], [
             [self.claim_link(root, c), self.link(root, c["subject"]), _words(c["predicate"]),
              self.link(root, c["object"]), self.status(c["status"])] for c in claims])
@@ -260,11 +260,11 @@ class _Builder:
             body = self.table(["Name", "Id", "Summary"], rows)
         self.page(f"kinds/{kind}.html", f"{KIND_TITLES[kind]} ({len(records)})", body)
 
-    def record_page(self, record: dict[str, Any]) -> None:
+    def record_page(self, record: Record) -> None:
         root = "../"
         ident = record["id"]
         claims = self.involving.get(ident, [])
-        xrefs = record.get("xrefs") or {}
+        xrefs = {p: v for p, v in (record.get("xrefs") or {}).items() if v is not None}
         identifiers = el("ul", *(el("li", self.xref(prefix, value))
                                  for prefix, value in sorted(xrefs.items()))) if xrefs else None
         synonyms = el("ul", *(el("li", s) for s in record.get("synonyms", []))) \
@@ -295,8 +295,7 @@ class _Builder:
         label = f"{prefix}: {value}"
         return el("a", label, href=url) if url else el("span", label)
 
-    def neighbourhood(self, root: str, record: dict[str, Any],
-                      claims: list[dict[str, Any]]) -> Markup:
+    def neighbourhood(self, root: str, record: Record, claims: list[Claim]) -> Markup:
         """What points at the record (left), the record, what it points at (right)."""
         ident = record["id"]
         touching = [c for c in claims if ident in (c["subject"], c["object"])]
@@ -320,12 +319,12 @@ class _Builder:
         return Node(ident, self.name(ident), record["kind"],
                     internal(root + record_path(record)), layer)
 
-    def edge(self, root: str, claim: dict[str, Any]) -> Edge:
+    def edge(self, root: str, claim: Claim) -> Edge:
         return Edge(claim["subject"], claim["object"], _words(claim["predicate"]),
                     internal(root + claim_path(claim["id"])),
                     f"{claim['statement']} ({claim['status']})")
 
-    def claim_page(self, claim: dict[str, Any]) -> None:
+    def claim_page(self, claim: Claim) -> None:
         root = "../"
         predicate = vocab.PREDICATES.get(claim["predicate"])
         body: list[Child] = [
@@ -366,7 +365,7 @@ class _Builder:
                 self.fields([("Where", evidence["locator"]), ("Notes", evidence["notes"])])]
         self.page(claim_path(claim["id"]), claim["statement"], *body)
 
-    def source_page(self, source: dict[str, Any]) -> None:
+    def source_page(self, source: Record) -> None:
         root = "../"
         ident = source["id"]
         links: list[tuple[str, Child]] = []
@@ -427,7 +426,7 @@ class _Builder:
                           "outdated claims left out)."),
                   self.table(["Effect", "Type", "Chains"], rows))
 
-    def mechanism_page(self, effect: dict[str, Any], paths: list[list[dict[str, Any]]]) -> None:
+    def mechanism_page(self, effect: Record, paths: list[list[Claim]]) -> None:
         root = "../"
         title = f"How {self.name(AGENT)} leads to {effect['name']}"
         if not paths:
@@ -455,7 +454,7 @@ class _Builder:
                                 "steps from the drug. The chains are listed below as text."),
             el("h2", f"Chains ({len(paths)}){shown}"), chains)
 
-    def chain(self, root: str, path: list[dict[str, Any]]) -> Markup:
+    def chain(self, root: str, path: list[Claim]) -> Markup:
         """Ketamine → predicate → record → …, each predicate linking to its claim."""
         parts: list[Child] = [self.link(root, AGENT)]
         for claim in path:
@@ -477,7 +476,7 @@ class _Builder:
             [self.claim_link(root, item["claim"]), self.status(item["claim"]["status"]),
              sources(item["supports"]), sources(item["disputes"]), sources(item["qualifies"])]
             for item in result["disputed"]])
-        def side(claims: list[dict[str, Any]]) -> Markup:
+        def side(claims: list[Claim]) -> Markup:
             return el("ul", *(el("li", self.claim_link(root, c), " ", self.status(c["status"]))
                               for c in claims), class_="side")
 
@@ -499,8 +498,8 @@ class _Builder:
         events: list[_Event] = []
         for record in self.records.values():
             if record["kind"] == "source" and record["type"] == "regulatory-notice" \
-                    and record.get("date"):
-                events.append(_Event(record["date"], "regulatory notice", record["id"],
+                    and (published := record.get("date")):
+                events.append(_Event(published, "regulatory notice", record["id"],
                                      raw_join(self.link(root, record["id"]),
                                               f" ({record['publisher']})"
                                               if record.get("publisher") else "")))
@@ -560,7 +559,7 @@ class _Builder:
                   scripts=("assets/search-index.js", "assets/search.js"))
 
 
-def _figure_value(figure: dict[str, Any]) -> str:
+def _figure_value(figure: Figure) -> str:
     value = f"{figure['value']:g}"
     if figure.get("upper") is not None:
         value += f"–{figure['upper']:g}"
