@@ -120,8 +120,20 @@ class Shown(Record):
 
 
 #: `explain`: the chains of claims from "from" to "target" ("from" is a keyword).
+class ChainDirection(TypedDict):
+    """What a chain asserts about how its first record changes its last: `net` "raises",
+    "lowers" or "not asserted"; each step's predicate `effects` ("raises", "lowers",
+    "structural", "undirected"); the claims whose step `breaks` the composition."""
+
+    net: str
+    effects: list[str]
+    breaks: list[str]
+
+
+#: `chains[i]` is the direction of `paths[i]`.
 Explanation = TypedDict("Explanation", {
-    "target": str, "from": str, "paths": list[list[Claim]], "truncated": bool})
+    "target": str, "from": str, "paths": list[list[Claim]], "chains": list[ChainDirection],
+    "truncated": bool})
 
 
 class Matched(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 #: The kinds a claim links, in the order of a mechanism: the drug, its targets, the pathways
 #: they drive, the effects, the conditions treated. The one definition of the kinds' order.
@@ -27,13 +27,23 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_MAX_LENGTH = 64
 ID_RE = re.compile(ID_PATTERN)
 
+#: What a predicate asserts about the direction of an effect along a mechanism chain (see
+#: `ketakb.query.chains.direction`): the object goes up or down with the subject, the two are
+#: linked by structure (a part, a member, a metabolite) rather than by a cause, or the
+#: predicate states no direction.
+RAISES = "raises"
+LOWERS = "lowers"
+STRUCTURAL = "structural"
+UNDIRECTED = "undirected"
+
 _MOLECULAR = ("receptor", "pathway")
 _BIOLOGICAL = ("agent", "receptor", "pathway", "effect")
 
 
 @dataclass(frozen=True)
 class Predicate:
-    """One relation of the claim vocabulary: which kinds it links, and what contradicts it."""
+    """One relation of the claim vocabulary: which kinds it links, what contradicts it, and
+    what it says of the direction of an effect."""
 
     name: str
     group: str
@@ -41,68 +51,93 @@ class Predicate:
     objects: tuple[str, ...]
     description: str
     opposites: tuple[str, ...] = ()
+    _: KW_ONLY
+    #: RAISES, LOWERS, STRUCTURAL or UNDIRECTED
+    effect: str
 
 
 _PREDICATE_LIST = (
     # drug–target
     Predicate("antagonist_of", "drug-target", ("agent",), _MOLECULAR,
               "binds the target and prevents its activation",
-              ("agonist_of",)),
+              ("agonist_of",),
+              effect=LOWERS),
     Predicate("channel_blocker_of", "drug-target", ("agent",), ("receptor",),
               "occludes the open ion channel of the target (use-dependent block)",
-              ("agonist_of",)),
+              ("agonist_of",),
+              effect=LOWERS),
     Predicate("agonist_of", "drug-target", ("agent",), ("receptor",),
               "binds the target and activates it",
               ("antagonist_of", "channel_blocker_of", "competitive_antagonist_of",
-               "inhibitor_of")),
+               "inhibitor_of"),
+              effect=RAISES),
     Predicate("competitive_antagonist_of", "drug-target", ("agent",), ("receptor",),
               "occupies the agonist (orthosteric) site and so prevents the agonist from binding",
-              ("agonist_of",)),
+              ("agonist_of",),
+              effect=LOWERS),
     Predicate("partial_agonist_of", "drug-target", ("agent",), ("receptor",),
-              "binds the target and activates it submaximally"),
+              "binds the target and activates it submaximally",
+              effect=RAISES),
     Predicate("inhibitor_of", "drug-target", ("agent",), _MOLECULAR,
               "reduces the activity of the target (enzyme, transporter, receptor)",
-              ("agonist_of",)),
+              ("agonist_of",),
+              effect=LOWERS),
     Predicate("modulator_of", "drug-target", ("agent",), _MOLECULAR,
-              "changes the target's activity through another site (allosteric)"),
+              "changes the target's activity through another site (allosteric)",
+              effect=UNDIRECTED),
     Predicate("binds", "drug-target", ("agent",), ("receptor",),
-              "binds the target, with no functional consequence asserted"),
+              "binds the target, with no functional consequence asserted",
+              effect=UNDIRECTED),
     # causal
     Predicate("activates", "causal", _BIOLOGICAL, _BIOLOGICAL,
               "switches on or raises the activity of the object",
-              ("inhibits",)),
+              ("inhibits",),
+              effect=RAISES),
     Predicate("inhibits", "causal", _BIOLOGICAL, _BIOLOGICAL,
               "switches off or lowers the activity of the object",
-              ("activates",)),
+              ("activates",),
+              effect=LOWERS),
     Predicate("increases", "causal", _BIOLOGICAL, (*_BIOLOGICAL, "condition"),
               "raises the amount, rate or strength of the object",
-              ("decreases",)),
+              ("decreases",),
+              effect=RAISES),
     Predicate("decreases", "causal", _BIOLOGICAL, (*_BIOLOGICAL, "condition"),
               "lowers the amount, rate or strength of the object",
-              ("increases",)),
+              ("increases",),
+              effect=LOWERS),
     Predicate("leads_to", "causal", _BIOLOGICAL, ("pathway", "effect", "condition"),
-              "is an upstream step of the object in a mechanism chain"),
+              "is an upstream step of the object in a mechanism chain",
+              effect=RAISES),
     Predicate("required_for", "causal", _BIOLOGICAL, ("pathway", "effect"),
-              "the object does not happen without the subject"),
+              "the object does not happen without the subject",
+              effect=RAISES),
     Predicate("part_of", "causal", ("receptor", "pathway", "effect"),
               ("receptor", "pathway", "effect"),
-              "is a component of the object (a subunit of a receptor, a step of a pathway)"),
+              "is a component of the object (a subunit of a receptor, a step of a pathway)",
+              effect=STRUCTURAL),
     # clinical
     Predicate("treats", "clinical", ("agent", "effect"), ("condition",),
-              "reduces the disease or its symptoms"),
+              "reduces the disease or its symptoms",
+              effect=LOWERS),
     Predicate("causes", "clinical", _BIOLOGICAL, ("effect", "condition"),
-              "produces the effect or condition, often as an adverse outcome"),
+              "produces the effect or condition, often as an adverse outcome",
+              effect=RAISES),
     Predicate("approved_for", "clinical", ("agent",), ("condition", "effect"),
-              "a regulator has approved the agent for the indication; give the date in context"),
+              "a regulator has approved the agent for the indication; give the date in context",
+              effect=UNDIRECTED),
     Predicate("used_for", "clinical", ("agent",), ("condition", "effect"),
-              "is used in practice for the indication, approved or off-label"),
+              "is used in practice for the indication, approved or off-label",
+              effect=UNDIRECTED),
     # chemical
     Predicate("metabolite_of", "chemical", ("agent",), ("agent",),
-              "is formed from the object by metabolism"),
+              "is formed from the object by metabolism",
+              effect=STRUCTURAL),
     Predicate("enantiomer_of", "chemical", ("agent",), ("agent",),
-              "is one mirror-image form of the object"),
+              "is one mirror-image form of the object",
+              effect=STRUCTURAL),
     Predicate("instance_of", "chemical", ENTITY_KINDS, ENTITY_KINDS,
-              "is a member of the class the object names"),
+              "is a member of the class the object names",
+              effect=STRUCTURAL),
 )
 PREDICATES: dict[str, Predicate] = {p.name: p for p in _PREDICATE_LIST}
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ketakb import bundled_kb, open_kb
 from ketakb.cli import app
-from ketakb.query.queries import step_ends
+from ketakb.query.chains import step_ends
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 #: The command whose Mermaid output the README tour shows (without --kb).

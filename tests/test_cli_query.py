@@ -144,7 +144,7 @@ def test_explain_tree_and_json() -> None:
     assert lines[0] == "Ketamine → Rapid antidepressant effect: 6 chains"
     assert "├── channel_blocker_of → NMDA receptor  [established]  berman-2000, review-2018" \
         in result.stdout
-    assert "metabolite_of ← (2R,6R)-hydroxynorketamine" in result.stdout
+    assert "metabolite_of (structural, not causal) ← (2R,6R)-hydroxynorketamine" in result.stdout
     assert "agonist_of" not in result.stdout
     doc = run_json("explain", "rapid-antidepressant-effect")
     assert doc["target"] == "rapid-antidepressant-effect" and doc["from"] == "ketamine"

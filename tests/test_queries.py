@@ -14,7 +14,8 @@ from ketakb import open_kb
 from ketakb.output import render
 from ketakb.output.citations import bibtex, csl_json, split_author, text_citation
 from ketakb.pipeline.validation import validate_kb
-from ketakb.query.queries import KnowledgeBase, NotFound, step_ends
+from ketakb.query.chains import step_ends
+from ketakb.query.queries import KnowledgeBase, NotFound
 from tests.conftest import DATA
 
 QUERY_KB = DATA / "query-kb"
@@ -83,7 +84,7 @@ def test_search_is_ranked_with_reasons(kb: KnowledgeBase) -> None:
 
 def test_explain_finds_every_chain_in_order(kb: KnowledgeBase) -> None:
     result = kb.explain("rapid-antidepressant-effect")
-    assert set(result) == {"target", "from", "paths", "truncated"}
+    assert set(result) == {"target", "from", "paths", "chains", "truncated"}
     assert result["truncated"] is False
     paths = [[c["id"] for c in path] for path in result["paths"]]
     assert CHAIN in paths

@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 
 from ketakb import open_kb
 from ketakb.pipeline.validation import validate_kb
+from ketakb.query import chains as chain_search
 from ketakb.query import queries
-from ketakb.query.queries import _chains, _long_snippet, _pieces, _Step, _Steps
+from ketakb.query.chains import Step, Steps, find_chains
+from ketakb.query.queries import _long_snippet, _pieces
 
 #: Seconds a hostile query may take: each took minutes before it was bounded.
 TIMEOUT = 30
@@ -93,7 +95,7 @@ def test_explain_on_a_dense_graph_stops_and_says_so(dense_kb: Path) -> None:
         "Ketamine → Relief: the first 1000 chains by length; the search stopped there "
         "(narrow it with --through or a smaller --depth)")
     doc = json.loads(ketakb(dense_kb, "explain", "relief", "--depth", "8", "-f", "json").stdout)
-    assert doc["truncated"] is True and len(doc["paths"]) == queries.MAX_PATHS
+    assert doc["truncated"] is True and len(doc["paths"]) == chain_search.MAX_PATHS
     # the first chains of the full answer: all 842 of at most four steps, then five-step ones
     lengths = [len(path) for path in doc["paths"]]
     assert lengths == sorted(lengths)
@@ -128,7 +130,7 @@ def test_a_search_cut_short_before_any_chain_is_not_a_no(dense_kb: Path) -> None
 
     from ketakb.cli import app
 
-    with mock.patch.object(queries, "MAX_WORK", 20):
+    with mock.patch.object(chain_search, "MAX_WORK", 20):
         with open_kb(dense_kb) as kb:
             result = kb.explain("relief", max_depth=8)
         assert result["paths"] == [] and result["truncated"] is True
@@ -174,14 +176,14 @@ def _every_chain(edges: list[tuple[str, str]], start: str, goal: str, depth: int
 def test_chain_search_returns_the_first_chains_of_the_full_answer(
         edges: list[tuple[str, str]], ends: tuple[str, str], through: set[str], depth: int,
         limit: int) -> None:
-    steps = _Steps()
-    steps.add(_Step.of(f"c{n:02d}", origin, "activates", end)
+    steps = Steps()
+    steps.add(Step.of(f"c{n:02d}", origin, "activates", end)
               for n, (origin, end) in enumerate(edges) if origin != end)
     steps.sort()
     everything = _every_chain([e if e[0] != e[1] else ("", "") for e in edges], *ends, depth,
                               through)
-    with mock.patch.object(queries, "MAX_PATHS", limit):
-        chains, truncated = _chains(steps, *ends, depth, through)
+    with mock.patch.object(chain_search, "MAX_PATHS", limit):
+        chains, truncated = find_chains(steps, *ends, depth, through)
     assert [[step.id for step in chain] for chain in chains] == everything[:limit]
     assert truncated == (len(everything) > limit)
 

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, TypedDict, Union
 
 from ketakb import vocab
-from ketakb.query.queries import REVERSED_PREDICATES, NotFound
+from ketakb.query.chains import NOT_ASSERTED, REVERSED_PREDICATES, step_ends
+from ketakb.query.queries import NotFound
 from ketakb.shapes import (
     SIDES,
+    ChainDirection,
     Claim,
     Conflicts,
     Explanation,
@@ -240,26 +242,49 @@ def chain_count(paths: Sequence[object], truncated: bool) -> str:
 
 
 class _Branch(TypedDict):
-    """A step of the explain tree and the steps that follow it, by claim id."""
+    """A step of the explain tree and the steps that follow it, by claim id; the last step
+    of a chain carries the chain's direction."""
 
     claim: Claim
     children: dict[str, _Branch]
+    net: str | None
+
+
+#: How a step whose predicate breaks a chain's direction is marked in the tree.
+_BREAK_MARKS = {vocab.STRUCTURAL: "structural, not causal",
+                vocab.UNDIRECTED: "no direction stated"}
 
 
 def explain_table(result: Explanation, names: dict[str, str], out: IO[str]) -> None:
-    """The chains as a tree: common first steps shared, one step a line."""
+    """The chains as a tree: common first steps shared, one step a line, and after the last
+    step of each chain what the chain asserts about the direction of the effect."""
     writer = Writer(out)
     paths = result["paths"]
     start, target = result["from"], result["target"]
     writer.line((names.get(start, start), "bold"), " → ", (names.get(target, target), "bold"),
                 ": ", chain_count(paths, result["truncated"]))
     tree: dict[str, _Branch] = {}
-    for path in paths:
+    for path, chain in zip(paths, result["chains"], strict=True):
         node = tree
         for claim in path:
-            node = node.setdefault(claim["id"], {"claim": claim, "children": {}})["children"]
+            branch = node.setdefault(claim["id"], {"claim": claim, "children": {},
+                                                   "net": None})
+            node = branch["children"]
+        branch["net"] = _net_text(path, chain, names)
     writer.line((names.get(start, start), "bold"), (f" ({start})", "dim"))
     _tree_lines(writer, tree, "", names)
+
+
+def _net_text(path: list[Claim], chain: ChainDirection, names: dict[str, str]) -> str:
+    """The chain's net direction, or which steps keep it from having one."""
+    if chain["net"] != NOT_ASSERTED:
+        start, target = step_ends(path[0])[0], step_ends(path[-1])[1]
+        return (f"⇒ net: {names.get(start, start)} {chain['net']} "
+                f"{names.get(target, target)}")
+    why = [f"{claim['id']}: {_BREAK_MARKS[effect]}"
+           for claim, effect in zip(path, chain["effects"], strict=True)
+           if claim["id"] in chain["breaks"]]
+    return f"⇒ net: not asserted ({'; '.join(why)})"
 
 
 def _tree_lines(writer: Writer, tree: dict[str, _Branch], prefix: str,
@@ -271,10 +296,16 @@ def _tree_lines(writer: Writer, tree: dict[str, _Branch], prefix: str,
         reverse = claim["predicate"] in REVERSED_PREDICATES
         end = claim["subject"] if reverse else claim["object"]
         arrow = " ← " if reverse else " → "
-        writer.line(prefix, "└── " if last else "├── ", (claim["predicate"], "bold"), arrow,
+        known = vocab.PREDICATES.get(claim["predicate"])
+        mark = _BREAK_MARKS.get(known.effect if known else vocab.UNDIRECTED)
+        writer.line(prefix, "└── " if last else "├── ", (claim["predicate"], "bold"),
+                    (f" ({mark})", "dim") if mark else "", arrow,
                     (names.get(end, end), "bold"), "  ", status_span(claim["status"]), "  ",
                     (evidence_text(claim), "dim"))
-        _tree_lines(writer, item["children"], prefix + ("    " if last else "│   "), names)
+        inner = prefix + ("    " if last else "│   ")
+        if item["net"] is not None:
+            writer.line(inner, (item["net"], "italic"))
+        _tree_lines(writer, item["children"], inner, names)
 
 
 # -- conflicts ------------------------------------------------------------------------------
@@ -359,7 +390,8 @@ def mermaid_text(text: str) -> str:
 
 
 def mermaid(graph: Graph) -> str:
-    """A `flowchart LR` for a ```mermaid block: a class per kind, withdrawn claims dashed."""
+    """A `flowchart LR` for a ```mermaid block: a class per kind, withdrawn claims dashed,
+    structural links (`part_of` …) without an arrowhead, since they assert no cause."""
     lines = ["flowchart LR"]
     for node in graph["nodes"]:
         lines.append(f'    {mermaid_id(node["id"])}["{mermaid_text(node["name"])}"]'
@@ -368,9 +400,9 @@ def mermaid(graph: Graph) -> str:
         label = edge["predicate"]
         if edge["status"] in vocab.WITHDRAWN_STATUSES:
             label += f" ({edge['status']})"
-            arrow = "-.->"
+            arrow = "-.-" if _structural(edge["predicate"]) else "-.->"
         else:
-            arrow = "-->"
+            arrow = "---" if _structural(edge["predicate"]) else "-->"
         lines.append(f'    {mermaid_id(edge["subject"])} {arrow}|"{mermaid_text(label)}"| '
                      f'{mermaid_id(edge["object"])}')
     for kind in sorted({n["kind"] for n in graph["nodes"]}):
@@ -379,13 +411,19 @@ def mermaid(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _structural(predicate: str) -> bool:
+    known = vocab.PREDICATES.get(predicate)
+    return known is not None and known.effect == vocab.STRUCTURAL
+
+
 def _dot_text(text: str) -> str:
     text = UNSAFE.sub(" ", text)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def dot(graph: Graph) -> str:
-    """A Graphviz digraph: nodes filled by kind, withdrawn claims dashed."""
+    """A Graphviz digraph: nodes filled by kind, withdrawn claims dashed, structural links
+    without an arrowhead."""
     lines = ["digraph ketakb {", "    rankdir=LR;",
              '    node [shape=box, style="rounded,filled", fontname="Helvetica"];',
              '    edge [fontname="Helvetica", fontsize=10];']
@@ -395,7 +433,8 @@ def dot(graph: Graph) -> str:
     for edge in graph["edges"]:
         withdrawn = edge["status"] in vocab.WITHDRAWN_STATUSES
         label = edge["predicate"] + (f" ({edge['status']})" if withdrawn else "")
-        style = ", style=dashed" if withdrawn else ""
+        style = (", style=dashed" if withdrawn else "") + (
+            ", arrowhead=none" if _structural(edge["predicate"]) else "")
         lines.append(f"    {_dot_text(edge['subject'])} -> {_dot_text(edge['object'])} "
                      f"[label={_dot_text(label)}{style}];")
     lines.append("}")

@@ -10,14 +10,7 @@ so scripts and tests can call them directly:
         for path in kb.explain("rapid-antidepressant-effect")["paths"]:
             print(" → ".join(step["object"] for step in path))
 
-Mechanism chains (`explain`, `graph(to=…)`) follow claims from subject to object, except two
-chemical predicates whose arrow points against the flow of a mechanism: `X metabolite_of Y`
-and `X enantiomer_of Y` are walked from Y to X (ketamine is metabolised into norketamine, and
-racemic ketamine contains esketamine), so what a metabolite or an enantiomer does is reachable
-from the parent drug, while the parent's claims are never credited to the metabolite.
-`part_of` and `instance_of` are walked as written, from the part to the whole and from the
-member to its class: what a subunit or a step does is a way the whole receptor or pathway is
-engaged, and what a class of drugs does, its members do.
+Mechanism chains are found by `ketakb.query.chains`.
 """
 
 from __future__ import annotations
@@ -38,6 +31,14 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 from ketakb import vocab
 from ketakb.pipeline.build import update
 from ketakb.pipeline.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
+from ketakb.query.chains import (
+    DEFAULT_DEPTH,
+    Search,
+    Step,
+    Steps,
+    direction,
+    find_chains,
+)
 from ketakb.shapes import (
     Claim,
     Conflicts,
@@ -54,17 +55,8 @@ from ketakb.shapes import (
     Stats,
 )
 
-#: Predicates walked from object to subject in mechanism chains (see the module docstring).
-REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
 #: Search weights per indexed field: a hit in a name counts more than one in a quote.
 FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
-DEFAULT_DEPTH = 6
-#: Most chains `explain` returns (the first by length, then by claim ids): a dense graph has
-#: more chains than anyone can read.
-MAX_PATHS = 1000
-#: Most steps the chain search tries before it stops, about a second: a dense graph can hold
-#: more partial chains than can be walked, most of them dead ends.
-MAX_WORK = 1_000_000
 #: Texts longer than this (in characters) get their search snippet from the first piece of at
 #: most this length that matches: FTS5's snippet() weighs every match in a text against every
 #: other, so a long text full of the word would take minutes.
@@ -119,15 +111,6 @@ def _kind_rank(kind: str) -> int:
     return order.index(kind) if kind in order else len(order)
 
 
-def _ends(subject: str, predicate: str, obj: str) -> tuple[str, str]:
-    return (obj, subject) if predicate in REVERSED_PREDICATES else (subject, obj)
-
-
-def step_ends(claim: Claim) -> tuple[str, str]:
-    """The (from, to) of a claim as a step of a mechanism chain."""
-    return _ends(claim["subject"], claim["predicate"], claim["object"])
-
-
 def _opposites(predicate: str) -> tuple[str, ...]:
     """The predicates that contradict `predicate` (none for one outside the vocabulary)."""
     known = vocab.PREDICATES.get(predicate)
@@ -137,65 +120,6 @@ def _opposites(predicate: str) -> tuple[str, ...]:
 def _chunks(values: list[_T]) -> Iterator[list[_T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start:start + _CHUNK]
-
-
-class _Step(NamedTuple):
-    """A claim as a step of a mechanism chain, from its index columns alone: enough to find
-    and sort chains, so that only the claims on the chains returned are JSON-decoded."""
-
-    id: str
-    subject: str
-    predicate: str
-    object: str
-    origin: str
-    end: str
-
-    @classmethod
-    def of(cls, ident: str, subject: str, predicate: str, obj: str) -> _Step:
-        return cls(ident, subject, predicate, obj, *_ends(subject, predicate, obj))
-
-
-class _Steps:
-    """The steps read so far, by the record each leaves and the record each reaches."""
-
-    def __init__(self) -> None:
-        self.leaving: dict[str, list[_Step]] = defaultdict(list)
-        self.reaching: dict[str, list[_Step]] = defaultdict(list)
-        self._ids: set[str] = set()
-
-    def add(self, steps: Iterable[_Step]) -> None:
-        for step in steps:  # a claim touching two records read apart comes twice
-            if step.id not in self._ids:
-                self._ids.add(step.id)
-                self.leaving[step.origin].append(step)
-                self.reaching[step.end].append(step)
-
-    def sort(self) -> None:
-        """The steps from each record by id, the order the chains are listed in."""
-        for options in self.leaving.values():
-            options.sort(key=lambda s: s.id)
-
-
-class _Search:
-    """A breadth-first search over steps, forwards from a record or backwards to it:
-    `reached` maps each record found to its distance, `frontier` holds the farthest ones."""
-
-    def __init__(self, record: str, *, forwards: bool) -> None:
-        self.forwards = forwards
-        self.frontier = [record]
-        self.reached = {record: 0}
-
-    def widen(self, steps: _Steps) -> None:
-        """One step farther, over the steps read so far."""
-        newest = []
-        options = steps.leaving if self.forwards else steps.reaching
-        for record in self.frontier:
-            for step in options.get(record, ()):
-                other = step.end if self.forwards else step.origin
-                if other not in self.reached:
-                    self.reached[other] = self.reached[record] + 1
-                    newest.append(other)
-        self.frontier = newest
 
 
 class _Hit(NamedTuple):
@@ -212,84 +136,6 @@ class _Snippet(NamedTuple):
     id: str
     field: str
     text: str
-
-
-class _Stop(Exception):
-    """The chain search has found more chains than it returns, or spent its work."""
-
-
-def _chains(steps: _Steps, start: str, goal: str, max_depth: int,
-            through: Iterable[str]) -> tuple[list[list[_Step]], bool]:
-    """The first MAX_PATHS chains from `start` to `goal` of at most `max_depth` steps that pass
-    through every record of `through`, by length and then claim ids, and whether there were
-    more (or the search spent MAX_WORK steps first and stopped).
-
-    Iterative deepening: one depth-first search for each length, trying the steps from each
-    record by id, finds the chains of that length in order, so that a search cut short still
-    returns the first chains of the full answer. A step is tried only if, from its end, the
-    goal and every required record not yet passed are close enough to arrive within the
-    length (distances over all steps, as breadth-first searches backwards from each): the
-    required records guide the search instead of filtering its results, so a cap can shorten
-    the answer but never miss the chains through them.
-    """
-    if start == goal:
-        return [], False
-    to_goal = _distances(steps, goal, max_depth)
-    required = frozenset(through) - {start, goal}
-    to_required = {record: _distances(steps, record, max_depth) for record in required}
-    far = max_depth + 1
-
-    def steps_needed(record: str, missing: frozenset[str]) -> int:
-        """Fewest steps from `record` to the goal through every `missing` record (a bound:
-        the records on the chain so far are not avoided)."""
-        need = to_goal.get(record, far)
-        for other in missing:
-            need = max(need, to_required[other].get(record, far) + to_goal.get(other, far))
-        return need
-
-    found: list[list[_Step]] = []
-    work = 0
-
-    def visit(node: str, path: list[_Step], seen: set[str], missing: frozenset[str],
-              length: int) -> None:
-        nonlocal work
-        left = length - len(path) - 1  # steps still to take after the next one
-        for step in steps.leaving.get(node, ()):
-            work += 1
-            if work > MAX_WORK:
-                raise _Stop
-            end = step.end
-            if end in seen:
-                continue
-            if end == goal:
-                if left == 0 and not missing:
-                    found.append([*path, step])
-                    if len(found) > MAX_PATHS:
-                        raise _Stop
-                continue
-            still = missing - {end}
-            if steps_needed(end, still) > left:
-                continue
-            path.append(step)
-            seen.add(end)
-            visit(end, path, seen, still, length)
-            seen.discard(end)
-            path.pop()
-
-    try:
-        for length in range(steps_needed(start, required), max_depth + 1):
-            visit(start, [], {start}, required, length)
-    except _Stop:
-        return found[:MAX_PATHS], True
-    return found, False
-
-
-def _distances(steps: _Steps, record: str, max_depth: int) -> dict[str, int]:
-    """Record → fewest steps from it to `record`, for those within `max_depth`."""
-    search = _Search(record, forwards=False)
-    for _ in range(max_depth):
-        search.widen(steps)
-    return search.reached
 
 
 def _decoded(text: str) -> dict[str, Any]:
@@ -637,7 +483,8 @@ class KnowledgeBase:
                 max_depth: int = DEFAULT_DEPTH,
                 through: Iterable[str] = ()) -> Explanation:
         """The chains of claims from `from_` to `target` (ids): {"target", "from", "paths",
-        "truncated"}.
+        "chains", "truncated"}; `chains[i]` is the net direction of `paths[i]`
+        (`ketakb.query.chains.direction`).
 
         A path is a list of claims, each a step (see `step_ends` for the direction of
         chemical predicates); no record appears twice in a path, a path has at most
@@ -647,10 +494,11 @@ class KnowledgeBase:
         there are more, or the search stopped after MAX_WORK steps, "truncated" is true.
         """
         steps = self._steps_between(from_, target, max_depth, include_withdrawn)
-        chains, truncated = _chains(steps, from_, target, max_depth, through)
+        chains, truncated = find_chains(steps, from_, target, max_depth, through)
         claims = self._claims_by_id({s.id for c in chains for s in c})
-        return {"target": target, "from": from_,
-                "paths": [[claims[s.id] for s in c] for c in chains], "truncated": truncated}
+        paths = [[claims[s.id] for s in c] for c in chains]
+        return {"target": target, "from": from_, "paths": paths,
+                "chains": [direction(path) for path in paths], "truncated": truncated}
 
     def _claims_by_id(self, ids: Iterable[str]) -> dict[str, Claim]:
         """Id → claim, decoded only for these ids (the copy of a repeated id `_claims` keeps)."""
@@ -661,7 +509,7 @@ class KnowledgeBase:
         return found
 
     def _steps_between(self, start: str, goal: str, max_depth: int,
-                       include_withdrawn: bool) -> _Steps:
+                       include_withdrawn: bool) -> Steps:
         """Every step of every chain of at most `max_depth` steps from `start` to `goal`
         (and some others), without reading the whole KB.
 
@@ -670,9 +518,9 @@ class KnowledgeBase:
         a tie: agents are the hubs), until their depths add up to `max_depth` or one search
         runs out. Each step of such a chain then touches a record one of them has read.
         """
-        steps = _Steps()
+        steps = Steps()
         read: set[str] = set()
-        ahead, behind = _Search(start, forwards=True), _Search(goal, forwards=False)
+        ahead, behind = Search(start, forwards=True), Search(goal, forwards=False)
         for _ in range(max_depth):
             if not (ahead.frontier and behind.frontier):
                 break
@@ -684,7 +532,7 @@ class KnowledgeBase:
         steps.sort()
         return steps
 
-    def _steps_touching(self, records: list[str], include_withdrawn: bool) -> list[_Step]:
+    def _steps_touching(self, records: list[str], include_withdrawn: bool) -> list[Step]:
         """The claims whose subject or object is one of `records`, as steps: the copy of a
         repeated id that `_claims` keeps, and no refuted or outdated claim unless
         `include_withdrawn` (as `_all_claims`), through the subject and object indexes."""
@@ -693,7 +541,7 @@ class KnowledgeBase:
         found = []
         for chunk in _chunks(records):
             marks = placeholders(chunk)
-            found += [_Step.of(*row) for row in self._rows(
+            found += [Step.of(*row) for row in self._rows(
                 f"SELECT id, subject, predicate, object FROM claims "
                 f"WHERE (subject IN ({marks}) OR object IN ({marks})) {status}AND {_FIRST_COPY}",
                 (*chunk, *chunk, *withdrawn))]

@@ -19,7 +19,8 @@ from typing import NamedTuple
 from ketakb import __version__, vocab
 from ketakb.atomic import atomic_folder
 from ketakb.output.citations import bibtex_entry, bibtex_key, csl_item, text_citation
-from ketakb.query.queries import KnowledgeBase, step_ends
+from ketakb.query.chains import step_ends
+from ketakb.query.queries import KnowledgeBase
 from ketakb.shapes import Claim, Figure, Record, display_name
 from ketakb.site.diagram import Edge, Node, diagram, longest_path_layers
 from ketakb.site.markup import (
