@@ -42,3 +42,13 @@ def claim_json(claim: dict[str, Any], host: str) -> dict[str, Any]:
 def record_json(record: dict[str, Any], kind: str) -> dict[str, Any]:
     """A record as its YAML fields plus "kind", without its claims (they are listed apart)."""
     return {"kind": kind, **{key: value for key, value in record.items() if key != "claims"}}
+
+
+REGULATORY_KEYS = ("action", "date", "agency", "jurisdiction", "product", "indication",
+                   "schedule", "source", "locator", "quote", "notes")
+
+
+def regulatory_json(action: Mapping[str, Any], agent: str) -> dict[str, Any]:
+    """A regulatory action as {"agent", "action", "date", "agency", "jurisdiction",
+    "product", "indication", "schedule", "source", "locator", "quote", "notes"}."""
+    return {"agent": agent, **{key: action.get(key) for key in REGULATORY_KEYS}}

@@ -326,6 +326,21 @@ def stats_table(stats: dict[str, Any], out: IO[str]) -> None:
                 f"sources: {checked}")
 
 
+ACTION_STYLES = {"approved": "green", "recommended": "green dim", "rejected": "red",
+                 "withdrawn": "red", "boxed-warning": "yellow"}
+
+
+def timeline_table(actions: list[dict[str, Any]], out: IO[str]) -> None:
+    """One row per action, in the order given (`KnowledgeBase.timeline`'s date order)."""
+    Writer(out).table(["date", "agent", "agency", "where", "action", "product", "indication",
+                       "source"], [
+        [a["date"], (a["agent"], "cyan"), a["agency"], a["jurisdiction"],
+         (a["action"] + (f" ({a['schedule']})" if a["schedule"] else ""),
+          ACTION_STYLES.get(a["action"], "")),
+         _first_line(a["product"], 40), a["indication"] or "", a["source"]]
+        for a in actions])
+
+
 # -- graphs ---------------------------------------------------------------------------------
 
 _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 ,.:()'/+_\-]")
