@@ -50,8 +50,9 @@ _RULE_LIST = (
          "opposite predicates on the same pair, and neither is refuted, outdated or contested"),
     Rule("KB038", "quote-not-found", ERROR, "a quote is not in its source's archived text"),
     Rule("KB039", "archive-missing", ERROR, "a source's archive file is not in --sources-dir"),
-    Rule("KB040", "quote-required", ERROR, "evidence from an archived source needs a quote"),
-    Rule("KB050", "uncited-source", WARNING, "no claim cites this source"),
+    Rule("KB040", "quote-required", ERROR,
+         "evidence or a regulatory action from an archived source needs a quote"),
+    Rule("KB050", "uncited-source", WARNING, "no claim or regulatory action cites this source"),
     Rule("KB051", "orphan-record", WARNING, "no claim involves this record"),
     Rule("KB099", "internal-error", ERROR, "an unexpected error while checking a file"),
 )

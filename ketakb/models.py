@@ -35,12 +35,14 @@ if TYPE_CHECKING:  # the vocabularies are data; to a type checker they are strin
     Stance: TypeAlias = str
     SourceType: TypeAlias = str
     EffectType: TypeAlias = str
+    RegulatoryActionName: TypeAlias = str
 else:
     PredicateName = Literal[tuple(vocab.PREDICATES)]
     Status = Literal[tuple(vocab.STATUSES)]
     Stance = Literal[tuple(vocab.STANCES)]
     SourceType = Literal[tuple(vocab.SOURCE_TYPES)]
     EffectType = Literal[tuple(vocab.EFFECT_TYPES)]
+    RegulatoryActionName = Literal[tuple(vocab.REGULATORY_ACTIONS)]
 #: NaN and infinity (YAML `.nan`, `.inf`, or `1e400`, which overflows) have no JSON form, so
 #: the exports and `show --format json` could not carry them.
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -64,6 +66,14 @@ def _check_iso_date(value: str | None) -> str | None:
         return value
     parts = [int(p) for p in value.split("-")]
     datetime.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+    return value
+
+
+def _check_quote_length(value: str | None) -> str | None:
+    """A quote is evidence, not a copy: at most QUOTE_MAX_WORDS words (evidence and actions)."""
+    if value is not None and len(value.split()) > vocab.QUOTE_MAX_WORDS:
+        raise ValueError(
+            f"quote has {len(value.split())} words; at most {vocab.QUOTE_MAX_WORDS} allowed")
     return value
 
 
@@ -117,14 +127,7 @@ class Evidence(Strict):
     locator: Text | None = None
     notes: Text | None = None
 
-    @field_validator("quote")
-    @classmethod
-    def _short_quote(cls, value: str | None) -> str | None:
-        if value is not None and len(value.split()) > vocab.QUOTE_MAX_WORDS:
-            raise ValueError(
-                f"quote has {len(value.split())} words; at most {vocab.QUOTE_MAX_WORDS} allowed"
-            )
-        return value
+    _quote = field_validator("quote")(_check_quote_length)
 
 
 class Claim(Strict):
@@ -222,10 +225,34 @@ class Source(Record):
         return self
 
 
+class RegulatoryAction(Strict):
+    """One dated decision of a regulator on a product of the agent: what `timeline` lists."""
+
+    action: RegulatoryActionName
+    date: IsoDate = Field(description="when the action took effect")
+    agency: Text = Field(description="who acted, e.g. FDA, European Commission, DEA, MHRA")
+    jurisdiction: Text = Field(description="where it applies, e.g. US, EU, UK")
+    product: Text = Field(description="the product acted on, e.g. Spravato nasal spray")
+    indication: Id | None = Field(None, description="the condition record of the indication")
+    schedule: Text | None = Field(None, description="the schedule, for (re)scheduling")
+    source: Id
+    locator: Text | None = None
+    quote: Text | None = Field(
+        None, description=f"verbatim from the source, at most {vocab.QUOTE_MAX_WORDS} words",
+        json_schema_extra={"pattern": vocab.QUOTE_PATTERN},
+    )
+    notes: Text | None = None
+
+    _date = field_validator("date")(_check_iso_date)
+    _quote = field_validator("quote")(_check_quote_length)
+
+
 class Agent(Entity):
     """Ketamine, its enantiomers and metabolites, and comparator drugs."""
 
     class_: Text | None = Field(None, alias="class", description="pharmacological class")
+    regulatory: list[RegulatoryAction] = Field(
+        [], description="dated regulatory actions on the agent's products, any order")
 
 
 class Receptor(Entity):

@@ -82,7 +82,27 @@ class _RecordKeys(TypedDict):
 
 
 #: An agent's pharmacological class: "class" is a keyword, hence the functional syntax.
-_AgentKeys = TypedDict("_AgentKeys", {"class": str | None}, total=False)
+class _ActionKeys(TypedDict):
+    action: str
+    date: str
+    agency: str
+    jurisdiction: str
+    product: str
+    source: str
+
+
+class RegulatoryAction(_ActionKeys, total=False):
+    """An agent's regulatory action as its YAML writes it (the model `RegulatoryAction`)."""
+
+    indication: str | None
+    schedule: str | None
+    locator: str | None
+    quote: str | None
+    notes: str | None
+
+
+_AgentKeys = TypedDict("_AgentKeys", {"class": str | None,
+                                      "regulatory": list[RegulatoryAction]}, total=False)
 
 
 class Record(_RecordKeys, _AgentKeys, total=False):
@@ -119,7 +139,6 @@ class Shown(Record):
     claims: list[Claim]
 
 
-#: `explain`: the chains of claims from "from" to "target" ("from" is a keyword).
 class ChainDirection(TypedDict):
     """What a chain asserts about how its first record changes its last: `net` "raises",
     "lowers" or "not asserted"; each step's predicate `effects` ("raises", "lowers",
@@ -130,6 +149,7 @@ class ChainDirection(TypedDict):
     breaks: list[str]
 
 
+#: `explain`: the chains of claims from "from" to "target" ("from" is a keyword);
 #: `chains[i]` is the direction of `paths[i]`.
 Explanation = TypedDict("Explanation", {
     "target": str, "from": str, "paths": list[list[Claim]], "chains": list[ChainDirection],
@@ -250,3 +270,34 @@ def record_json(record: Mapping[str, Any], kind: str) -> Record:
     apart). Validation against `ketakb.models` is what makes the fields those of `Record`."""
     return cast(Record, {"kind": kind,
                          **{key: value for key, value in record.items() if key != "claims"}})
+
+
+class Regulatory(TypedDict):
+    """A dated regulatory action on an agent, every key present (null when not given)."""
+
+    agent: str
+    action: str
+    date: str
+    agency: str
+    jurisdiction: str
+    product: str
+    indication: str | None
+    schedule: str | None
+    source: str
+    locator: str | None
+    quote: str | None
+    notes: str | None
+
+
+#: An action's own keys (all but "agent"), in order: the columns of the exports' tables.
+REGULATORY_KEYS = tuple(key for key in Regulatory.__annotations__ if key != "agent")
+
+
+def regulatory_json(action: Mapping[str, Any], agent: str) -> Regulatory:
+    """A regulatory action of `agent` as `Regulatory`."""
+    return {"agent": agent, "action": action["action"], "date": action["date"],
+            "agency": action["agency"], "jurisdiction": action["jurisdiction"],
+            "product": action["product"], "indication": action.get("indication"),
+            "schedule": action.get("schedule"), "source": action["source"],
+            "locator": action.get("locator"), "quote": action.get("quote"),
+            "notes": action.get("notes")}

@@ -192,6 +192,20 @@ def peer_supported(stances_and_types: Iterable[tuple[str, str | None]]) -> bool:
     return any(stance == "supports" and peer_reviewed(source_type)
                for stance, source_type in stances_and_types)
 
+#: Regulatory action → what it means: the `action` of an agent's `regulatory` entries, the
+#: dated decisions that `ketakb timeline` lists.
+REGULATORY_ACTIONS: dict[str, str] = {
+    "recommended": "an advisory body recommended approval (e.g. the EMA's CHMP opinion)",
+    "approved": "a marketing authorisation, or a new indication, was granted",
+    "label-change": "the approved use or label changed (population, combination, dosing)",
+    "boxed-warning": "a boxed warning was added to the label or changed",
+    "restricted-distribution": "supply restricted to certified settings (e.g. an FDA REMS)",
+    "scheduled": "placed under drug control (give the schedule)",
+    "rescheduled": "moved to another schedule (give the new one)",
+    "rejected": "an application or indication was refused",
+    "withdrawn": "an authorisation or indication was withdrawn",
+}
+
 EFFECT_TYPES: dict[str, str] = {
     "therapeutic": "a benefit sought in treatment",
     "physiological": "a change in body or brain function, neither sought nor harmful",

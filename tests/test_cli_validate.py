@@ -152,7 +152,7 @@ def test_github_format_through_the_cli(tmp_path: Path) -> None:
     assert annotations == [
         f"::error file={escaped_kb}/agents/weird.yaml,line=4,col=1,title=KB021"
         "::unknown field '50%25,a:b\\nc' (hint: allowed here: claims, class, id, name, notes, "
-        "summary, synonyms, xrefs)"]
+        "regulatory, summary, synonyms, xrefs)"]
     assert SUMMARY.match(summary)
 
 

@@ -67,7 +67,7 @@ def _csv(path: Path) -> list[dict[str, str]]:
 def test_csv_tables(tmp_path: Path) -> None:
     export("csv", tmp_path / "csv")
     tables = {p.stem: _csv(p) for p in (tmp_path / "csv").glob("*.csv")}
-    assert set(tables) == {*vocab.KINDS, "claims", "evidence"}
+    assert set(tables) == {*vocab.KINDS, "claims", "evidence", "regulatory"}
     assert sum(len(tables[folder]) for folder in vocab.KINDS) == RECORDS
     assert len(tables["claims"]) == CLAIMS and len(tables["evidence"]) == EVIDENCE
     ketamine = tables["agents"][0]

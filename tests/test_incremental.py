@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate
 
 #: The lines of a record whose value names an id: what edits to the KB's graph change.
-ID_LINE = re.compile(r"^(\s*-?\s*(?:id|subject|object|source): )(\S+)$", re.MULTILINE)
+ID_LINE = re.compile(r"^(\s*-?\s*(?:id|subject|object|source|indication): )(\S+)$",
+                     re.MULTILINE)
 STATUS = re.compile(r"^(\s*status: )(\S+)$", re.MULTILINE)
 STATUSES = ("established", "supported", "contested", "refuted", "outdated", "unsupported",
             "hypothesis")

@@ -4,7 +4,8 @@ Canonical form:
 
 * keys in a fixed order: `id`, `name` (`title` for sources), `synonyms`, the kind's other
   fields in model order, then `xrefs`, `notes`, `claims`; a claim's, a figure's, an evidence
-  item's and a context's keys in their model order; xrefs sorted by prefix;
+  item's, a context's and a regulatory action's keys in their model order; xrefs sorted by
+  prefix;
 * synonyms sorted (case-insensitively) with exact duplicates removed;
 * fields that are null or empty are left out (they mean the same as absent);
 * two-space indentation; mappings always in block style; lists of plain values in flow style
@@ -65,10 +66,11 @@ def record_key_order(kind: str) -> tuple[str, ...]:
 
 
 def _nested_orders() -> dict[str, tuple[str, ...]]:
-    from ketakb.models import Context, Evidence, Figure
+    from ketakb.models import Context, Evidence, Figure, RegulatoryAction
 
     return {"context": _model_keys(Context), "figures": _model_keys(Figure),
-            "evidence": _model_keys(Evidence), "claims": _CLAIM_KEYS}
+            "evidence": _model_keys(Evidence), "claims": _CLAIM_KEYS,
+            "regulatory": _model_keys(RegulatoryAction)}
 
 
 def _empty(value: Any) -> bool:
@@ -93,6 +95,8 @@ def normalise(record: dict[str, Any], kind: str) -> dict[str, Any]:
                         if not _empty(out["xrefs"][k])}
         if not out["xrefs"]:
             del out["xrefs"]
+    if "regulatory" in out:  # an agent's actions: each in model order, the list as written
+        out["regulatory"] = [_ordered(item, nested["regulatory"]) for item in out["regulatory"]]
     if "claims" in out:
         claims = []
         for claim in out["claims"]:

@@ -4,22 +4,26 @@ Records come through the validated pipeline: `load_kb` runs `validate_kb` and re
 with errors (warnings are allowed), then takes the records from the compiled index. Every
 format uses the documented JSON shapes of `ketakb.shapes`.
 
-* json: one document `{"records": [record_json...], "claims": [claim_json...]}`.
+* json: one document `{"records": [record_json...], "claims": [claim_json...]}`; an agent's
+  regulatory actions are in its record (`regulatory`, as written in YAML).
 * jsonl: one object per line, `{"type": "record", "record": {...}}` or
   `{"type": "claim", "claim": {...}}` (wrapped, because records have a `type` field of their
   own).
-* csv: a folder with one table per kind (`sources.csv`, `agents.csv`, ...), `claims.csv` and
-  `evidence.csv`. Lists of text are joined with "; "; mappings and lists of mappings (xrefs,
-  context, figures) are JSON. A cell starting with `=`, `+`, `-`, `@`, tab or carriage return
-  gets a leading apostrophe so spreadsheets never execute it.
-* sqlite: tables records, sources, xrefs, claims, evidence with foreign keys and indexes, an
+* csv: a folder with one table per kind (`sources.csv`, `agents.csv`, ...), `claims.csv`,
+  `evidence.csv` and `regulatory.csv` (one row per regulatory action: its `regulatory_json`
+  and position). Lists of text are joined with "; "; mappings and lists of mappings (xrefs,
+  context, figures, regulatory) are JSON. A cell starting with `=`, `+`, `-`, `@`, tab or
+  carriage return gets a leading apostrophe so spreadsheets never execute it.
+* sqlite: tables records, sources, xrefs, claims, evidence, regulatory with foreign keys and
+  indexes, an
   FTS5 table `search` over all the text, and `<table>_fts` indexes that give the tables a
   search box in Datasette (`FTS_COLUMNS`); opens in sqlite3 and Datasette.
 * kgx: a folder with `nodes.tsv` and `edges.tsv` (KGX TSV, `|` between multiple values), with
   Biolink categories and predicates as tabulated in `CATEGORY_RULES` and `PREDICATE_MAP`. Node
   ids are the records' own xrefs in Biolink's preferred order (`BIOLINK_ID_PREFIXES`), the
   ketakb id in `ketakb_id`; records without such an xref, and their claims, are left out
-  (`kgx_left_out`).
+  (`kgx_left_out`). Regulatory actions are left out: KGX has no place for dated
+  decisions on a product.
 """
 
 from __future__ import annotations
@@ -37,7 +41,16 @@ from ketakb.atomic import atomic_open as _atomic
 from ketakb.atomic import atomic_path
 from ketakb.findings import Finding
 from ketakb.formats import ExportFormat, every_format
-from ketakb.shapes import Claim, Record, claim_json, display_name, record_json
+from ketakb.shapes import (
+    REGULATORY_KEYS,
+    Claim,
+    Record,
+    Regulatory,
+    claim_json,
+    display_name,
+    record_json,
+    regulatory_json,
+)
 from ketakb.terminal import json_text
 
 FORMATS = tuple(fmt.value for fmt in ExportFormat)
@@ -67,6 +80,13 @@ class Dataset:
 
     records: list[Entry]
     claims: list[Claim]
+
+    def actions(self) -> Iterator[tuple[int, Regulatory]]:
+        """Each agent's regulatory actions in `regulatory_json` shape, with their position
+        (from 1) in the agent's list."""
+        for _, record in self.records:
+            for position, action in enumerate(record.get("regulatory", ()), 1):
+                yield position, regulatory_json(action, record["id"])
 
     def by_id(self) -> dict[str, Entry]:
         return {entry.record["id"]: entry for entry in self.records}
@@ -157,6 +177,7 @@ def record_columns(kind: str) -> list[str]:
 CLAIM_COLUMNS = ["id", "host", "subject", "predicate", "object", "statement", "status",
                  "context", "figures", "inventory", "notes", "evidence_count"]
 EVIDENCE_COLUMNS = ["claim", "position", "source", "stance", "quote", "locator", "notes"]
+REGULATORY_COLUMNS = ["agent", "position", *REGULATORY_KEYS]
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterator[Mapping[str, object]]) -> int:
@@ -190,7 +211,10 @@ def write_csv(data: Dataset, folder: Path) -> list[Path]:
 
     _write_csv(folder / "claims.csv", CLAIM_COLUMNS, claim_rows())
     _write_csv(folder / "evidence.csv", EVIDENCE_COLUMNS, evidence_rows())
-    return [*written, folder / "claims.csv", folder / "evidence.csv"]
+    _write_csv(folder / "regulatory.csv", REGULATORY_COLUMNS,
+               ({**action, "position": position} for position, action in data.actions()))
+    return [*written, folder / "claims.csv", folder / "evidence.csv",
+            folder / "regulatory.csv"]
 
 
 # -- sqlite ---------------------------------------------------------------------------------
@@ -247,6 +271,18 @@ CREATE TABLE evidence (
     PRIMARY KEY (claim, position)
 );
 CREATE INDEX evidence_source ON evidence (source, stance);
+CREATE TABLE regulatory (
+    agent TEXT NOT NULL REFERENCES records (id),
+    position INTEGER NOT NULL,
+    action TEXT NOT NULL, date TEXT NOT NULL, agency TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL, product TEXT NOT NULL,
+    indication TEXT REFERENCES records (id),
+    schedule TEXT,
+    source TEXT NOT NULL REFERENCES sources (id),
+    locator TEXT, quote TEXT, notes TEXT,
+    PRIMARY KEY (agent, position)
+);
+CREATE INDEX regulatory_date ON regulatory (date, agency, product);
 CREATE VIRTUAL TABLE search USING fts5 (
     text, id UNINDEXED, kind UNINDEXED, field UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
@@ -320,6 +356,9 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
             if item["quote"]:
                 db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'quote')",
                            (item["quote"], claim["id"]))
+    db.executemany(f"INSERT INTO regulatory VALUES ({', '.join('?' * len(REGULATORY_COLUMNS))})",
+                   [(action["agent"], position, *(action.get(key) for key in REGULATORY_KEYS))
+                    for position, action in data.actions()])
     problems = db.execute("PRAGMA foreign_key_check").fetchall()
     if problems:
         raise ExportError(f"internal error: {len(problems)} broken reference(s) in the export")

@@ -23,6 +23,7 @@ from ketakb.shapes import (
     Explanation,
     Graph,
     Record,
+    Regulatory,
     SearchHit,
     Shown,
     Stats,
@@ -373,6 +374,21 @@ def stats_table(stats: Stats, out: IO[str]) -> None:
                else "not checked (give --sources-dir)")
     writer.line(("quotes: ", "bold"), f"{quotes['total']}, {quotes['archived']} from archived "
                 f"sources: {checked}")
+
+
+ACTION_STYLES = {"approved": "green", "recommended": "green dim", "rejected": "red",
+                 "withdrawn": "red", "boxed-warning": "yellow"}
+
+
+def timeline_table(actions: list[Regulatory], out: IO[str]) -> None:
+    """One row per action, in the order given (`KnowledgeBase.timeline`'s date order)."""
+    Writer(out).table(["date", "agent", "agency", "where", "action", "product", "indication",
+                       "source"], [
+        [a["date"], (a["agent"], "cyan"), a["agency"], a["jurisdiction"],
+         (a["action"] + (f" ({a['schedule']})" if a["schedule"] else ""),
+          ACTION_STYLES.get(a["action"], "")),
+         _first_line(a["product"], 40), a["indication"] or "", a["source"]]
+        for a in actions])
 
 
 # -- graphs ---------------------------------------------------------------------------------

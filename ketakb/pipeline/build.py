@@ -30,13 +30,14 @@ from ketakb.pipeline.store import (
     NameRow,
     RecordRow,
     RecordRows,
+    RegulatoryRow,
     SearchRow,
     Store,
     change_key,
     digest,
     finding_rows,
 )
-from ketakb.shapes import claim_json, display_name, record_json
+from ketakb.shapes import claim_json, display_name, record_json, regulatory_json
 
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
     from ketakb.pipeline.loader import RecordFile
@@ -146,7 +147,13 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
                 search.append((quote, claim_id, "claim", "quote"))
         figures += [(key, i, j, figure["source"])
                     for j, figure in enumerate(claim.get("figures", ()))]
-    return RecordRows(row, names, claims, evidence_rows, figures, search)
+    regulatory: list[RegulatoryRow] = [
+        (key, i, ident, action["date"], action["agency"], action["jurisdiction"],
+         action["product"], action["source"], action.get("indication"),
+         (quote := action.get("quote")) and normalise(quote),
+         json.dumps(regulatory_json(action, ident), ensure_ascii=False) if queried else None)
+        for i, action in enumerate(record.get("regulatory", ()))]
+    return RecordRows(row, names, claims, evidence_rows, figures, search, regulatory)
 
 
 def _check_job(settings: Settings, job: Job) -> Outcome:

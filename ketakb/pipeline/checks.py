@@ -1,4 +1,5 @@
-"""Checks across records: ids, references, hosts, statuses, duplicates, conflicts, quotes.
+"""Checks across records: ids, references, hosts, statuses, duplicates, conflicts, quotes
+(of evidence and of regulatory actions).
 
 They run as SQL over the compiled index (`store.py`), whose tables hold the values the models
 accepted: on a re-validation they rerun over cached rows without parsing or decoding a single
@@ -99,7 +100,7 @@ def check_all(indexed: Indexed, cross: CrossScope,
                 for (path, ident, archive), file in zip(archived, files, strict=True)], texts)
 
         checks: list[_Check] = [_statuses, _duplicates_and_opposites, _unique_ids, _claims,
-                                _sources, quotes]
+                                _sources, _regulatory, quotes]
         if not broken:
             checks.append(_unused)
         reader = None if scoped else store.reader()
@@ -216,6 +217,27 @@ def _sources(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Fin
     return findings
 
 
+def _regulatory(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
+    """An agent's regulatory actions cite a source and name a condition as the indication
+    (KB032, KB033), as evidence and figures do."""
+    findings = []
+    for path, pos, source, source_kind, indication, indication_kind in db.execute(f"""
+            SELECT r.path, r.pos, r.source, s.kind, r.indication, c.kind
+            FROM regulatory r LEFT JOIN ids s ON s.id = r.source
+                              LEFT JOIN ids c ON c.id = r.indication
+            WHERE (s.kind IS NOT 'source'
+                   OR (r.indication IS NOT NULL AND c.kind IS NOT 'condition'))
+                  AND {scope('r.path')}"""):
+        file = display(path)
+        if source_kind != "source":
+            findings.append(_reference(file, ("regulatory", pos, "source"), source,
+                                       source_kind, ("source",), "regulatory action source"))
+        if indication is not None and indication_kind != "condition":
+            findings.append(_reference(file, ("regulatory", pos, "indication"), indication,
+                                       indication_kind, ("condition",), "indication"))
+    return findings
+
+
 #: Why a claim's evidence does not justify its status, by the number of the rule broken in
 #: `_statuses` (message with `{status}` filled in, hint).
 _STATUS_PROBLEMS = {
@@ -327,34 +349,41 @@ def _quotes(db: sqlite3.Connection, display: Display, scope: Scope, sources_dir:
                 if path in reported and texts[file] is None]
     file_of = {ident: file for _, ident, _, file in archived}
     # without snapshots only the missing quotes matter: the rest need not leave SQLite
-    only_missing = "" if file_of else "AND e.quote_normalised IS NULL"
+    only_missing = "" if file_of else "AND q.quote_normalised IS NULL"
+    # evidence, and regulatory actions (claim_pos -1), quote their sources alike
     for path, claim_pos, pos, source, quote, archive in db.execute(f"""
-            SELECT e.path, e.claim_pos, e.pos, e.source, e.quote_normalised, i.archive
-            FROM evidence e JOIN ids i ON i.id = e.source
+            SELECT q.path, q.claim_pos, q.pos, q.source, q.quote_normalised, i.archive
+            FROM (SELECT path, claim_pos, pos, source, quote_normalised FROM evidence
+                  UNION ALL SELECT path, -1, pos, source, quote_normalised FROM regulatory) q
+            JOIN ids i ON i.id = q.source
             WHERE i.kind = 'source' AND i.archive IS NOT NULL {only_missing}
-                  AND {scope('e.path')}"""):
+                  AND {scope('q.path')}"""):
+        loc: Loc = ("regulatory", pos) if claim_pos < 0 else ("claims", claim_pos, "evidence",
+                                                               pos)
         if quote is None:
-            findings.append(_finding(display(path), ("claims", claim_pos, "evidence", pos),
-                                     "KB040", f"evidence from '{source}' has no quote",
+            what = "regulatory action" if claim_pos < 0 else "evidence"
+            findings.append(_finding(display(path), loc, "KB040",
+                                     f"{what} from '{source}' has no quote",
                                      "quote the source's own words (at most 30)"))
         elif (source in file_of and (text := texts[file_of[source]]) is not None
               and not quote_in(quote, text)):
-            findings.append(_finding(display(path),
-                                     ("claims", claim_pos, "evidence", pos, "quote"), "KB038",
+            findings.append(_finding(display(path), (*loc, "quote"), "KB038",
                                      f"quote not found in {archive}",
                                      "copy the words exactly, typos included"))
     return findings
 
 
 def _unused(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
-    """KB050 a source no claim cites; KB051 a record no claim involves."""
+    """KB050 a source no claim or regulatory action cites; KB051 a record no claim
+    involves."""
     findings = [_finding(display(path), ("id",), "KB050",
                          f"source '{ident}' is not cited by any claim",
                          "cite it as evidence, or remove it")
                 for path, ident in db.execute(f"""
                     SELECT path, id FROM records r WHERE kind = 'source' AND {scope('path')}
                     AND NOT EXISTS (SELECT 1 FROM evidence WHERE source = r.id)
-                    AND NOT EXISTS (SELECT 1 FROM figures WHERE source = r.id)""")]
+                    AND NOT EXISTS (SELECT 1 FROM figures WHERE source = r.id)
+                    AND NOT EXISTS (SELECT 1 FROM regulatory WHERE source = r.id)""")]
     findings += [_finding(display(path), ("id",), "KB051", f"no claim involves '{ident}'",
                           "add a claim that links it to the rest of the KB")
                  for path, ident in db.execute(f"""

@@ -36,7 +36,10 @@ def _note_rows(store: Store, where: str, params: tuple[str, ...]) -> None:
         SELECT subject, 1 FROM claims WHERE path {where} UNION ALL
         SELECT object, 1 FROM claims WHERE path {where} UNION ALL
         SELECT source, 1 FROM evidence WHERE path {where} UNION ALL
-        SELECT source, 1 FROM figures WHERE path {where}""", params * 6)
+        SELECT source, 1 FROM figures WHERE path {where} UNION ALL
+        SELECT source, 1 FROM regulatory WHERE path {where} UNION ALL
+        SELECT indication, 1 FROM regulatory WHERE path {where} AND indication IS NOT NULL""",
+               params * 8)
     db.execute(f"INSERT INTO dirty_pairs SELECT subject, object FROM claims WHERE path {where}",
                params)
 
@@ -131,6 +134,8 @@ class CrossScope:
                 UNION SELECT path FROM claims WHERE object IN defined
                 UNION SELECT path FROM evidence WHERE source IN defined
                 UNION SELECT path FROM figures WHERE source IN defined
+                UNION SELECT path FROM regulatory WHERE source IN defined
+                UNION SELECT path FROM regulatory WHERE indication IN defined
                 UNION SELECT c.path FROM dirty_pairs p
                       JOIN claims c ON c.subject = p.subject AND c.object = p.object;
             DROP TABLE temp.defined;

@@ -98,6 +98,16 @@ CREATE TABLE figures (
     PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX figures_source ON figures (source);
+-- agents' regulatory actions: what `timeline` lists (json, in the documented shape) and the
+-- ids the cross-record checks resolve (source, indication)
+CREATE TABLE regulatory (
+    path TEXT NOT NULL, pos INTEGER NOT NULL, agent TEXT NOT NULL, date TEXT NOT NULL,
+    agency TEXT NOT NULL, jurisdiction TEXT NOT NULL, product TEXT NOT NULL,
+    source TEXT NOT NULL, indication TEXT, quote_normalised TEXT, json TEXT,
+    PRIMARY KEY (path, pos)
+) WITHOUT ROWID;
+CREATE INDEX regulatory_source ON regulatory (source);
+CREATE INDEX regulatory_indication ON regulatory (indication);
 -- the normalised text of each archived source snapshot, by the file's change key
 CREATE TABLE archives (
     file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -140,7 +150,7 @@ LOCK_WAIT = 2.0
 #: throwaway index that only validates goes without them (0.4 s less at 100,000 records).
 QUERY_INDEXES = frozenset({"files_stat", "records_kind", "records_path", "names_key",
                            "names_path", "claims_host", "claims_path", "evidence_claim"})
-_BY_PATH = ("records", "names", "claims", "evidence", "figures")
+_BY_PATH = ("records", "names", "claims", "evidence", "figures", "regulatory")
 _BY_ROWID = ("search", "search_rows")
 #: Full-text rows of the file with rowid r get rowids r << 20 ... (r + 1) << 20 - 1, so a
 #: changed file's rows are deleted by range (the table cannot index its path column).
@@ -161,6 +171,10 @@ ClaimRow = tuple[str, str, str, str, str, str, str, str, int, "str | None"]
 EvidenceRow = tuple[str, int, int, str, str, str, str, "str | None"]
 #: `figures`: path, claim position, position, source.
 FigureRow = tuple[str, int, int, str]
+#: `regulatory`: path, position, agent, date, agency, jurisdiction, product, source,
+#: indication, normalised quote, json (when queried).
+RegulatoryRow = tuple[str, int, str, str, str, str, str, str, "str | None", "str | None",
+                      "str | None"]
 #: A full-text row: text, id, kind, field (`search` and `search_rows`; the rowid is the
 #: store's to give).
 SearchRow = tuple[str, str, str, str]
@@ -182,6 +196,7 @@ class RecordRows(NamedTuple):
     evidence: list[EvidenceRow]
     figures: list[FigureRow]
     search: list[SearchRow]
+    regulatory: list[RegulatoryRow]
 
 
 class Batch:
@@ -195,6 +210,7 @@ class Batch:
         self.claims: list[ClaimRow] = []
         self.evidence: list[EvidenceRow] = []
         self.figures: list[FigureRow] = []
+        self.regulatory: list[RegulatoryRow] = []
         self.search: list[tuple[int, str]] = []
         self.search_rows: list[tuple[int, str, str, str]] = []
 
@@ -552,6 +568,7 @@ class Store:
             batch.claims += rows.claims
             batch.evidence += rows.evidence
             batch.figures += rows.figures
+            batch.regulatory += rows.regulatory
             for n, (text, ident, kind_of_row, field) in enumerate(rows.search, base):
                 batch.search.append((n, text))
                 batch.search_rows.append((n, ident, kind_of_row, field))
@@ -566,6 +583,8 @@ class Store:
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
         db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.evidence)
         db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?)", batch.figures)
+        db.executemany("INSERT INTO regulatory VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       batch.regulatory)
         db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)", batch.search)
         db.executemany("INSERT INTO search_rows VALUES (?, ?, ?, ?)", batch.search_rows)
 

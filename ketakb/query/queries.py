@@ -50,6 +50,7 @@ from ketakb.shapes import (
     Matched,
     Opposing,
     Record,
+    Regulatory,
     SearchHit,
     Shown,
     Stats,
@@ -703,3 +704,24 @@ class KnowledgeBase:
             "quotes": {"total": len(quotes), "archived": len(archived), "verified": verified,
                        "not_found": None if verified is None else len(archived) - verified},
         }
+
+    # -- regulatory timeline ---------------------------------------------------------------
+
+    @_recovering
+    def timeline(self, agent: str | None = None, *, jurisdiction: str | None = None,
+                 agency: str | None = None) -> list[Regulatory]:
+        """The agents' regulatory actions in date order (ties: agency, product), each in the
+        shape of `ketakb.shapes.regulatory_json`: only the agent `agent`'s, and only those of
+        `jurisdiction` and `agency` (ignoring case), when given. Dates of different
+        precision sort by their text: a year before any day of it."""
+        clauses = ["path = (SELECT min(path) FROM records WHERE id = r.agent)"]
+        params: list[Any] = []
+        for column, value in (("agent", agent), ("jurisdiction", jurisdiction),
+                              ("agency", agency)):
+            if value is not None:
+                clauses.append(f"{column} = ? COLLATE NOCASE" if column != "agent"
+                               else "agent = ?")
+                params.append(value)
+        rows = self._rows(f"""SELECT json FROM regulatory r WHERE {' AND '.join(clauses)}
+                              ORDER BY date, agency, product, agent, pos""", tuple(params))
+        return [cast(Regulatory, load_json(text)) for (text,) in rows]

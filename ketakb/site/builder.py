@@ -21,7 +21,7 @@ from ketakb.atomic import atomic_folder
 from ketakb.output.citations import bibtex_entry, bibtex_key, csl_item, text_citation
 from ketakb.query.chains import step_ends
 from ketakb.query.queries import KnowledgeBase
-from ketakb.shapes import Claim, Figure, Record, display_name
+from ketakb.shapes import Claim, Figure, Record, Regulatory, display_name
 from ketakb.site.diagram import Edge, Node, diagram, longest_path_layers
 from ketakb.site.markup import (
     Child,
@@ -286,9 +286,22 @@ class _Builder:
                                    href=internal(root + mechanism_path(ident)))))
         if any(ident in (c["subject"], c["object"]) for c in claims):
             body += [el("h2", "Neighbourhood"), self.neighbourhood(root, record, claims)]
+        actions = self.kb.timeline(ident) if record.get("regulatory") else []
+        if actions:
+            body += [el("h2", "Regulatory timeline"), self.actions_table(root, actions)]
         body += [el("h2", f"Claims ({len(claims)})"),
                  self.claims_table(root, claims) if claims else el("p", "No claim involves it.")]
         self.page(record_path(record), self.name(ident), *body)
+
+    def actions_table(self, root: str, actions: list[Regulatory]) -> Markup:
+        """An agent's regulatory actions, in `KnowledgeBase.timeline`'s date order."""
+        return self.table(["Date", "Agency", "Where", "Action", "Product", "Indication",
+                           "Source"], [
+            [el("time", a["date"], datetime=a["date"]), a["agency"], a["jurisdiction"],
+             el("span", a["action"] + (f" ({a['schedule']})" if a["schedule"] else ""),
+                title=vocab.REGULATORY_ACTIONS.get(a["action"])),
+             a["product"], self.link(root, a["indication"]) if a["indication"] else "",
+             self.link(root, a["source"])] for a in actions])
 
     @staticmethod
     def xref(prefix: str, value: str) -> Markup:
@@ -511,10 +524,15 @@ class _Builder:
                 events.append(_Event(date, "approval", claim["id"],
                                      raw_join(self.claim_link(root, claim),
                                               f" ({where})" if where else "")))
+        for action in self.kb.timeline():
+            events.append(_Event(action["date"], action["action"], action["agent"], raw_join(
+                self.link(root, action["agent"]),
+                f": {action['product']} ({action['agency']}, {action['jurisdiction']})")))
         events.sort(key=lambda e: (e.date, e.what, e.id))
         self.page("timeline.html", "Regulatory timeline",
-                  el("p", "Dated regulatory notices and approvals (claims with the approved_for "
-                          "predicate and a date in their context), oldest first."),
+                  el("p", "Dated regulatory notices, the agents' regulatory actions, and "
+                          "approvals (claims with the approved_for predicate and a date in "
+                          "their context), oldest first."),
                   self.table(["Date", "Event", "What"],
                              [[el("time", e.date, datetime=e.date), e.what, e.item]
                               for e in events])

@@ -104,7 +104,7 @@ QUERY_FORMATS = ("table", "json", "yaml")
 TERMINAL_CASES = ("validate-text", "validate-text-strict-sources", "list-table", "show-table",
                   "show-unknown-table", "search-table", "claims-about-table", "explain-table",
                   "conflicts-table", "sources-table", "sources-record-table",
-                  "stats-sources-table")
+                  "stats-sources-table", "timeline-table")
 #: Cases whose output does not depend on the KB run on the bundled one only.
 ANY = ("bundled",)
 #: Help screens and usage errors: on the bundled KB, kept framework-neutral.
@@ -158,6 +158,9 @@ def cases(flavour: str) -> list[Case]:
             Case(f"sources-record-{fmt}", ("sources", t.record, *kb, *f)),
             Case(f"stats-{fmt}", ("stats", *kb, *f)),
             Case(f"stats-sources-{fmt}", ("stats", "--sources-dir", "archives", *kb, *f)),
+            Case(f"timeline-{fmt}", ("timeline", *kb, *f)),
+            Case(f"timeline-filtered-{fmt}", ("timeline", t.record, "--jurisdiction", "us",
+                                              "--agency", "DEA", *kb, *f)),
         ]
     found += [Case(f"{case.name}-terminal", case.args, terminal=True) for case in list(found)
               if case.name in TERMINAL_CASES]
@@ -206,6 +209,7 @@ def cases(flavour: str) -> list[Case]:
         Case("cite-unknown", ("cite", "no-such-source", *kb)),
         Case("sources-unknown", ("sources", "no-such-source", *kb)),
         Case("graph-focus-unknown", ("graph", "--focus", "no-such-record", *kb)),
+        Case("timeline-unknown", ("timeline", "no-such-record", *kb)),
         Case("debug-list", ("--debug", "list", *kb)),
         Case("validate-debug", ("validate", *kb, "--debug")),
     ]
