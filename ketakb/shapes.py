@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ketakb.units import normalise
+
 EVIDENCE_KEYS = ("source", "stance", "quote", "locator", "notes")
 
 
@@ -21,7 +23,8 @@ def display_name(record: Mapping[str, Any]) -> str:
 def claim_json(claim: dict[str, Any], host: str) -> dict[str, Any]:
     """A claim as {"id", "host", "subject", "predicate", "object", "statement", "status",
     "context", "figures", "evidence": [{"source", "stance", "quote", "locator", "notes"}],
-    "inventory", "notes"}."""
+    "inventory", "notes"}; a figure is its YAML fields plus, where its unit converts,
+    "normalised" (and "p_scale" for binding measures; see `ketakb.units.normalise`)."""
     return {
         "id": claim["id"],
         "host": host,
@@ -31,7 +34,7 @@ def claim_json(claim: dict[str, Any], host: str) -> dict[str, Any]:
         "statement": claim["statement"],
         "status": claim["status"],
         "context": claim.get("context"),
-        "figures": claim.get("figures", []),
+        "figures": [{**figure, **normalise(figure)} for figure in claim.get("figures", ())],
         "evidence": [{key: item.get(key) for key in EVIDENCE_KEYS}
                      for item in claim["evidence"]],
         "inventory": claim.get("inventory", []),

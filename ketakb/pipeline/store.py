@@ -215,7 +215,7 @@ def checker_fingerprint() -> str:
     parts = []
     for name in ("findings", "models", "shapes", "vocab", "pipeline/build", "pipeline/checks",
                  "pipeline/loader", "pipeline/parse", "pipeline/quotes", "pipeline/scope",
-                 "pipeline/store", "pipeline/validation"):
+                 "pipeline/store", "pipeline/validation", "units"):
         st = (package / f"{name}.py").stat()
         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
