@@ -128,8 +128,10 @@ class Figure(Strict):
     @classmethod
     def _unit_fits(cls, unit: str | None, info: ValidationInfo) -> str | None:
         measure = info.data.get("measure")
-        problem = measure and units.unit_problem(measure, unit)
-        if problem:
+        if measure is None:  # the measure itself is wrong, and reported
+            return unit
+        problem = units.unit_problem(measure, unit)
+        if problem is not None:
             allowed = units.allowed_units(measure)
             raise PydanticCustomError("unit_mismatch", problem, {
                 "allowed": ", ".join(allowed) if allowed else "none; leave out `unit`"})

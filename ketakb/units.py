@@ -266,6 +266,12 @@ def value_text(figure: Mapping[str, Any]) -> str:
     return text
 
 
+def measured_in(figure: Mapping[str, Any]) -> str:
+    """Who or what a figure was measured in: the population, else species and assay."""
+    return str(figure.get("population") or ", ".join(
+        str(figure[key]) for key in ("species", "assay") if figure.get(key)))
+
+
 def measures_table() -> str:
     """CONTRIBUTING's table of measures and units, in Markdown: generated from `MEASURES`."""
     lines = ["| group | measure | units | meaning |", "|---|---|---|---|"]

@@ -16,6 +16,7 @@ from ketakb import vocab
 from ketakb.query.queries import REVERSED_PREDICATES, NotFound
 from ketakb.shapes import display_name
 from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
+from ketakb.units import measured_in, value_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -148,11 +149,17 @@ def claim_block(writer: Writer, claim: dict[str, Any], indent: str = "") -> None
     if claim.get("context"):
         writer.line(indent, "  ", ("context: ", "dim"), _value_text(claim["context"]))
     for figure in claim.get("figures") or []:
-        value = f"{figure['value']}" + (f"–{figure['upper']}" if figure.get("upper") else "")
-        writer.line(indent, "  ", ("figure: ", "dim"),
-                    f"{figure['measure']} {'~' if figure.get('approximate') else ''}{value} "
-                    f"{figure['unit']} ({figure['population']}; {figure['source']})")
+        writer.line(indent, "  ", ("figure: ", "dim"), figure_text(figure))
     writer.line(indent, "  ", ("sources: ", "dim"), evidence_text(claim))
+
+
+def figure_text(figure: dict[str, Any]) -> str:
+    """`measure value unit (in whom; vs comparator; n=…; source)`, as a claim block shows
+    it."""
+    amount = " ".join(t for t in (value_text(figure), figure.get("unit")) if t)
+    about = [measured_in(figure), figure.get("comparator") and f"vs {figure['comparator']}",
+             figure.get("n") and f"n={figure['n']}", figure["source"]]
+    return f"{figure['measure']} {amount} ({'; '.join(t for t in about if t)})"
 
 
 def evidence_text(claim: dict[str, Any]) -> str:
