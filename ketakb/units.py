@@ -148,6 +148,13 @@ CANONICAL_UNITS = frozenset(
 ) | {f"{scale} points" for scale in SCALES}
 
 
+def measures_named(name: str) -> list[str]:
+    """The measures a name stands for: a measure, or every measure of a group (`binding`)."""
+    if name in GROUPS:
+        return [m.name for m in _MEASURE_LIST if m.group == name]
+    return [name] if name in MEASURES else []
+
+
 def canonical_unit(unit: str) -> str:
     """The one spelling of `unit`: `u` or Greek mu as the micro sign (`uM` → `µM`)."""
     spelled = unit.replace("μ", "µ")
@@ -252,17 +259,24 @@ def potency(figure: Mapping[str, Any]) -> float | None:
     return (float(scale["lower"]) + float(scale["upper"])) / 2
 
 
-def value_text(figure: Mapping[str, Any]) -> str:
-    """The value as written: `≈70`, `<10`, `10–12`, `0.48 (95% CI 0.2–0.7)`."""
+def value_text(figure: Mapping[str, Any], digits: int = 6) -> str:
+    """The value as written, to `digits` significant digits: `≈70`, `<10`, `10–12`,
+    `0.48 (95% CI 0.2–0.7)`; a normalised or p-scale quantity reads the same."""
+    def number(key: str) -> str:
+        return f"{float(f'{figure[key]:.{digits}g}'):g}"
+
+    def span(low: str, high: str) -> str:  # "-11.2 to -4.6", not "-11.2–-4.6"
+        dash = " to " if figure[low] < 0 or figure[high] < 0 else "–"
+        return f"{number(low)}{dash}{number(high)}"
+
     text = ""
     if figure.get("value") is not None:
-        text = (figure.get("qualifier") or "") + f"{figure['value']:g}"
+        text = (figure.get("qualifier") or "") + number("value")
     if figure.get("lower") is not None:
-        span = f"{figure['lower']:g}–{figure['upper']:g}"
-        text = f"{text} (range {span})" if text else span
+        text = f"{text} (range {span('lower', 'upper')})" if text else span("lower", "upper")
     if figure.get("ci_lower") is not None:
-        text += f" ({figure.get('ci_level', 95):g}% CI {figure['ci_lower']:g}–" \
-                f"{figure['ci_upper']:g})"
+        level = f"{figure['ci_level']:g}% " if figure.get("ci_level") else ""
+        text += f" ({level}CI {span('ci_lower', 'ci_upper')})"
     return text
 
 

@@ -162,6 +162,26 @@ def figure_text(figure: dict[str, Any]) -> str:
     return f"{figure['measure']} {amount} ({'; '.join(t for t in about if t)})"
 
 
+def figures_table(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    """One line a figure, GtoPdb-style: what the claim links, the measure, the value as
+    reported, normalised (nM for binding) and as a p-value, what it was measured in, the
+    source."""
+    if not rows:
+        return
+    writer = Writer(out)
+    table: list[list[Cell]] = []
+    for row in rows:
+        figure = row["figure"]
+        normalised, p_scale = figure.get("normalised"), figure.get("p_scale")
+        table.append([
+            f"{row['subject']} → {row['object']}", (figure["measure"], "bold"),
+            " ".join(t for t in (value_text(figure), figure.get("unit")) if t),
+            f"{value_text(normalised, digits=3)} {normalised['unit']}" if normalised else "",
+            f"{p_scale['measure']} {value_text(p_scale)}" if p_scale else "",
+            measured_in(figure), (figure["source"], "cyan")])
+    writer.table(["claim", "measure", "reported", "normalised", "p", "in", "source"], table)
+
+
 def evidence_text(claim: dict[str, Any]) -> str:
     """The sources, each once, with its stance unless it supports the claim."""
     shown = (e["source"] if e["stance"] == "supports" else f"{e['source']} ({e['stance']})"
