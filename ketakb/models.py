@@ -93,6 +93,8 @@ else:
     MeasureName = Literal[tuple(units.MEASURES)]
     Qualifier = Literal[units.QUALIFIERS]
 
+_UNIT_RULES: list[Any] = units.unit_schema()  # Any: a JSON value to mypy
+
 
 class Figure(Strict):
     """A measured number with what it measures, in whom, and who reported it.
@@ -101,6 +103,8 @@ class Figure(Strict):
     not) and how the value converts for output. A source that gives only a range states
     `lower` and `upper` without `value`.
     """
+
+    model_config = ConfigDict(json_schema_extra={"allOf": _UNIT_RULES})
 
     measure: MeasureName
     qualifier: Qualifier | None = Field(

@@ -194,6 +194,30 @@ def _unit_of(measure: Measure, unit: str) -> Unit | None:
     return measure.units.get(spelled)
 
 
+def unit_schema() -> list[dict[str, Any]]:
+    """The unit rule as JSON Schema (draft-07) `if`/`then` pairs, one a measure, so an editor
+    flags a unit that does not fit as the validator does (KB060)."""
+    rules: list[dict[str, Any]] = []
+    for measure in _MEASURE_LIST:
+        unit: dict[str, Any]
+        if not measure.units:
+            then: dict[str, Any] = {"not": {"required": ["unit"]}}
+        else:
+            if SCALE_POINTS in measure.units:
+                unit = {"pattern": "^(" + "|".join(SCALES) + ") points$"}  # letters and hyphens
+            else:
+                unit = {"enum": sorted({spelling for name in measure.units
+                                        for spelling in _spellings(name)})}
+            then = {"required": ["unit"], "properties": {"unit": unit}}
+        rules.append({"if": {"properties": {"measure": {"const": measure.name}}}, "then": then})
+    return rules
+
+
+def _spellings(unit: str) -> list[str]:
+    """A unit as it may be written: with the micro sign, the Greek mu or `u`."""
+    return [unit, unit.replace("µ", "μ"), unit.replace("µ", "u")] if "µ" in unit else [unit]
+
+
 def _significant(value: float) -> float:
     """Six significant digits: enough for any measurement, and no float noise (1e-3 × 3)."""
     return float(f"{value:.6g}")

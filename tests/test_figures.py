@@ -141,3 +141,38 @@ def test_show_json_figures_gain_normalised_values(typed_kb: Path) -> None:
     clearance = next(f for f in figures if f["measure"] == "clearance")
     assert clearance["unit"] == "mL/min/kg" and clearance["value"] == 15
     assert clearance["normalised"]["value"] == 0.9
+
+
+@pytest.mark.parametrize(("figure", "valid"), [
+    ({"measure": "ki", "value": 1, "unit": "uM"}, True),
+    ({"measure": "ki", "value": 1, "unit": "μM"}, True),
+    ({"measure": "ki", "value": 1, "unit": "mg"}, False),
+    ({"measure": "pki", "value": 7}, True),
+    ({"measure": "pki", "value": 7, "unit": "nM"}, False),
+    ({"measure": "response_rate", "value": 70, "population": "p"}, False),
+    ({"measure": "mean_difference", "value": -3, "unit": "C-SSRS points", "population": "p"},
+     True),
+    ({"measure": "mean_difference", "value": -3, "unit": "points", "population": "p"}, False),
+])
+def test_the_committed_schema_checks_units_as_the_model_does(figure: dict[str, object],
+                                                             valid: bool) -> None:
+    """Editors flag a unit that does not fit its measure, as KB060 does."""
+    import jsonschema
+    from pydantic import ValidationError
+
+    from ketakb.models import Figure
+
+    figure = {**figure, "source": "berman-2000"}
+    schema = json.loads((ROOT / "schemas" / "agent.schema.json").read_text(encoding="utf-8"))
+    record = {"id": "a", "name": "A", "summary": "s", "claims": [{
+        "id": "c", "subject": "a", "predicate": "treats", "object": "b", "statement": "s",
+        "status": "hypothesis", "figures": [figure],
+        "evidence": [{"source": "berman-2000", "stance": "supports"}]}]}
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(record))
+    assert (not errors) is valid
+    try:
+        Figure.model_validate(figure)
+    except ValidationError:
+        assert not valid
+    else:
+        assert valid
