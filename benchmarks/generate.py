@@ -334,7 +334,7 @@ class Builder:
                                 "dose": f"{rng.choice([0.1, 0.5, 1, 10])} mg/kg"}
         if rng.random() < 0.15 and evidence[0]["source"] in peer:
             claim["figures"] = [{"measure": "response_rate", "value": rng.randint(20, 80),
-                                 "unit": "percent", "population": "treatment-resistant "
+                                 "unit": "%", "population": "treatment-resistant "
                                  "depression", "n": rng.randint(10, 500),
                                  "source": evidence[0]["source"]}]
         claim["evidence"] = evidence

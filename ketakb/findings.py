@@ -54,6 +54,8 @@ _RULE_LIST = (
          "evidence or a regulatory action from an archived source needs a quote"),
     Rule("KB050", "uncited-source", WARNING, "no claim or regulatory action cites this source"),
     Rule("KB051", "orphan-record", WARNING, "no claim involves this record"),
+    Rule("KB060", "unit-mismatch", ERROR,
+         "a figure's unit is not one its measure allows (see ketakb/units.py)"),
     Rule("KB099", "internal-error", ERROR, "an unexpected error while checking a file"),
 )
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULE_LIST}

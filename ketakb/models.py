@@ -16,12 +16,14 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from ketakb import vocab
+from ketakb import units, vocab
 
 Id = Annotated[
     str,
@@ -94,24 +96,82 @@ class Context(Strict):
     _dates = field_validator("date", "as_of")(_check_iso_date)
 
 
-class Figure(Strict):
-    """A measured number with what it measures, in whom, and who reported it."""
+if TYPE_CHECKING:
+    MeasureName: TypeAlias = str
+    Qualifier: TypeAlias = str
+else:
+    MeasureName = Literal[tuple(units.MEASURES)]
+    Qualifier = Literal[units.QUALIFIERS]
 
-    measure: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
-    value: FiniteFloat
-    upper: FiniteFloat | None = Field(None, description="upper end when the value is a range")
-    unit: Text
-    approximate: bool = False
-    population: Text
+_UNIT_RULES: list[Any] = units.unit_schema()  # Any: a JSON value to mypy
+
+
+class Figure(Strict):
+    """A measured number with what it measures, in whom, and who reported it.
+
+    The measure comes from `ketakb.units`, which says which units fit it (KB060 when one does
+    not) and how the value converts for output. A source that gives only a range states
+    `lower` and `upper` without `value`.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"allOf": _UNIT_RULES})
+
+    measure: MeasureName
+    qualifier: Qualifier | None = Field(
+        None, description="the value is below (<), above (>) or about (≈) the number given")
+    value: FiniteFloat | None = Field(None, description="the number as the source reports it")
+    lower: FiniteFloat | None = Field(None, description="low end of the range reported")
+    upper: FiniteFloat | None = Field(None, description="high end of the range reported")
+    ci_lower: FiniteFloat | None = Field(None, description="low end of the confidence interval")
+    ci_upper: FiniteFloat | None = Field(None, description="high end of the confidence interval")
+    ci_level: Annotated[float, Field(gt=0, lt=100)] | None = Field(
+        None, description="the confidence interval's level in percent, e.g. 95")
+    unit: Text | None = Field(None, validate_default=True,
+                              description="a unit the measure allows; none for a ratio")
+    population: Text | None = Field(None, description="who was measured; required for "
+                                    "clinical measures")
+    comparator: Text | None = Field(None, description="the comparator arm, e.g. placebo")
+    assay: Text | None = Field(None, description="how it was measured, e.g. [3H]MK-801 binding")
+    species: Text | None = Field(None, description="species (and tissue) measured in")
     definition: Text | None = None
     n: Annotated[int, Field(ge=1)] | None = None
     timepoint: Text | None = None
     source: Id
 
+    @field_validator("unit")
+    @classmethod
+    def _unit_fits(cls, unit: str | None, info: ValidationInfo) -> str | None:
+        measure = info.data.get("measure")
+        if measure is None:  # the measure itself is wrong, and reported
+            return unit
+        problem = units.unit_problem(measure, unit)
+        if problem is not None:
+            allowed = units.allowed_units(measure)
+            raise PydanticCustomError("unit_mismatch", problem, {
+                "allowed": ", ".join(allowed) if allowed else "none; leave out `unit`"})
+        return unit
+
     @model_validator(mode="after")
-    def _range_is_ordered(self) -> Figure:
-        if self.upper is not None and self.upper < self.value:
-            raise ValueError("upper must not be below value")
+    def _consistent(self) -> Figure:
+        if (self.lower is None) != (self.upper is None):
+            raise ValueError("a range needs both lower and upper")
+        if self.value is None and self.lower is None:
+            raise ValueError("a figure needs a value, or a range (lower and upper)")
+        if (self.ci_lower is None) != (self.ci_upper is None) or (
+                (self.ci_lower is None) != (self.ci_level is None)):
+            raise ValueError("a confidence interval needs ci_lower, ci_upper and ci_level")
+        if self.ci_lower is not None and self.value is None:
+            raise ValueError("a confidence interval needs the value it is around")
+        if self.qualifier is not None and self.value is None:
+            raise ValueError("a qualifier needs a value")
+        for low, high in ((self.lower, self.value), (self.value, self.upper),
+                          (self.lower, self.upper), (self.ci_lower, self.value),
+                          (self.value, self.ci_upper)):
+            if low is not None and high is not None and high < low:
+                raise ValueError("ranges must be ordered: lower ≤ value ≤ upper, "
+                                 "ci_lower ≤ value ≤ ci_upper")
+        if self.population is None and units.MEASURES[self.measure].group == "clinical":
+            raise ValueError(f"a {self.measure} figure needs its population")
         return self
 
 

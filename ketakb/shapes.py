@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict, cast
 
+from ketakb.units import normalise
+
 
 class Context(TypedDict, total=False):
     """Where a claim holds: the qualifiers the claim's YAML gives."""
@@ -31,22 +33,70 @@ class Context(TypedDict, total=False):
     as_of: str | None
 
 
+class Quantity(TypedDict):
+    """A figure's number(s) converted for comparison (`ketakb.units.normalise`)."""
+
+    qualifier: str | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+
+
+class Normalised(Quantity):
+    """The quantity in its dimension's base unit (nM, h, L/kg …)."""
+
+    unit: str
+
+
+class PScale(Quantity):
+    """A binding measure as its negative decimal logarithm (pKi, pIC50 …)."""
+
+    measure: str
+
+
+class FigureExtras(TypedDict, total=False):
+    """What a figure's JSON adds to its YAML where its unit converts."""
+
+    normalised: Normalised
+    p_scale: PScale
+
+
 class _FigureKeys(TypedDict):
     measure: str
-    value: float
-    unit: str
-    population: str
     source: str
 
 
-class Figure(_FigureKeys, total=False):
-    """A measured number, with the optional fields its YAML gives."""
+class Figure(_FigureKeys, FigureExtras, total=False):
+    """A measured number, with the optional fields its YAML gives, plus `FigureExtras`."""
 
+    qualifier: str | None
+    value: float | None
+    lower: float | None
     upper: float | None
-    approximate: bool
+    ci_lower: float | None
+    ci_upper: float | None
+    ci_level: float | None
+    unit: str | None
+    population: str | None
+    comparator: str | None
+    assay: str | None
+    species: str | None
     definition: str | None
     n: int | None
     timepoint: str | None
+
+
+class FigureHit(TypedDict):
+    """`figures`: one figure with the claim it belongs to."""
+
+    claim: str
+    status: str
+    subject: str
+    predicate: str
+    object: str
+    figure: Figure
 
 
 class Evidence(TypedDict):
@@ -239,6 +289,7 @@ class Stats(TypedDict):
     quotes: QuoteCounts
 
 
+
 def display_name(record: Mapping[str, Any]) -> str:
     """What a record is called wherever it is shown or indexed: its name (a source's title),
     else its id."""
@@ -246,7 +297,8 @@ def display_name(record: Mapping[str, Any]) -> str:
 
 
 def claim_json(claim: Mapping[str, Any], host: str) -> Claim:
-    """A claim of a valid record's YAML in the shape `Claim`."""
+    """A claim of a valid record's YAML in the shape `Claim`; a figure gains `FigureExtras`
+    where its unit converts (`ketakb.units.normalise`)."""
     return {
         "id": claim["id"],
         "host": host,
@@ -256,7 +308,8 @@ def claim_json(claim: Mapping[str, Any], host: str) -> Claim:
         "statement": claim["statement"],
         "status": claim["status"],
         "context": claim.get("context"),
-        "figures": claim.get("figures", []),
+        "figures": [cast(Figure, {**figure, **normalise(figure)})
+                    for figure in claim.get("figures", ())],
         "evidence": [{"source": item["source"], "stance": item["stance"],
                       "quote": item.get("quote"), "locator": item.get("locator"),
                       "notes": item.get("notes")} for item in claim["evidence"]],

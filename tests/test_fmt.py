@@ -155,11 +155,12 @@ _evidence = st.fixed_dictionaries(
     {"source": _ident, "stance": st.sampled_from(["supports", "disputes", "qualifies"])},
     optional={"quote": _any_text, "locator": _any_text, "notes": _any_text})
 _figure = st.fixed_dictionaries(
-    {"measure": st.sampled_from(["response_rate", "hamd_change"]),
+    {"measure": st.sampled_from(["response_rate", "remission_rate"]),
      "value": st.one_of(st.integers(-10**6, 10**6),
                         st.floats(allow_nan=False, allow_infinity=False)),
-     "unit": _any_text, "population": _any_text, "source": _ident},
-    optional={"approximate": st.booleans(), "n": st.integers(1, 10**6)})
+     "unit": st.just("%"), "population": _any_text, "source": _ident},
+    optional={"qualifier": st.sampled_from(["<", ">", "≈"]), "comparator": _any_text,
+              "n": st.integers(1, 10**6)})
 _claim = st.fixed_dictionaries(
     {"id": _ident, "subject": _ident, "predicate": st.just("treats"), "object": _ident,
      "statement": _any_text, "status": st.just("hypothesis"),

@@ -145,12 +145,12 @@ def test_valid_case(name: str, tmp_path: Path) -> None:
 
 
 def test_yaml_1_2_scalars_stay_strings() -> None:
-    """`no`, `on`, `off`, `yes` and dates stay text; only true/false and numbers are not."""
+    """`no`, `on`, `off`, `yes` and dates stay text; numbers are numbers."""
     raw = (VALID_CASES / "yaml-1-2-strings" / "agents" / "ketamine.yaml").read_bytes()
     value = parse_yaml(raw).value
     assert value is not None
     assert value["synonyms"][:6] == ["no", "on", "off", "yes", "2024-01-05", "Null-ish"]
-    assert value["claims"][0]["figures"][0]["approximate"] is True
+    assert value["claims"][0]["figures"][0]["qualifier"] == "≈"
     assert value["claims"][0]["figures"][0]["value"] == 0.5
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 import io
 import sys
 
-from ketakb.cli import authoring, export, query, site, timeline, validate  # noqa: F401 - registers their commands
+from ketakb.cli import (  # noqa: F401 - registers their commands
+    authoring,
+    export,
+    figures,
+    query,
+    site,
+    timeline,
+    validate,
+)
 from ketakb.cli.app import app
 from ketakb.cli.options import INTERNAL_ERROR
 

@@ -21,6 +21,8 @@ from ketakb.shapes import (
     Claim,
     Conflicts,
     Explanation,
+    Figure,
+    FigureHit,
     Graph,
     Record,
     Regulatory,
@@ -30,6 +32,7 @@ from ketakb.shapes import (
     display_name,
 )
 from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
+from ketakb.units import measured_in, value_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -162,11 +165,37 @@ def claim_block(writer: Writer, claim: Claim, indent: str = "") -> None:
     if claim.get("context"):
         writer.line(indent, "  ", ("context: ", "dim"), _value_text(claim["context"]))
     for figure in claim.get("figures") or []:
-        value = f"{figure['value']}" + (f"–{figure['upper']}" if figure.get("upper") else "")
-        writer.line(indent, "  ", ("figure: ", "dim"),
-                    f"{figure['measure']} {'~' if figure.get('approximate') else ''}{value} "
-                    f"{figure['unit']} ({figure['population']}; {figure['source']})")
+        writer.line(indent, "  ", ("figure: ", "dim"), figure_text(figure))
     writer.line(indent, "  ", ("sources: ", "dim"), evidence_text(claim))
+
+
+def figure_text(figure: Figure) -> str:
+    """`measure value unit (in whom; vs comparator; n=…; source)`, as a claim block shows
+    it."""
+    amount = " ".join(t for t in (value_text(figure), figure.get("unit")) if t)
+    about = [measured_in(figure), figure.get("comparator") and f"vs {figure['comparator']}",
+             figure.get("n") and f"n={figure['n']}", figure["source"]]
+    return f"{figure['measure']} {amount} ({'; '.join(t for t in about if t)})"
+
+
+def figures_table(rows: list[FigureHit], out: IO[str]) -> None:
+    """One line a figure, GtoPdb-style: what the claim links, the measure, the value as
+    reported, normalised (nM for binding) and as a p-value, what it was measured in, the
+    source."""
+    if not rows:
+        return
+    writer = Writer(out)
+    table: list[list[Cell]] = []
+    for row in rows:
+        figure = row["figure"]
+        normalised, p_scale = figure.get("normalised"), figure.get("p_scale")
+        table.append([
+            f"{row['subject']} → {row['object']}", (figure["measure"], "bold"),
+            " ".join(t for t in (value_text(figure), figure.get("unit")) if t),
+            f"{value_text(normalised, digits=3)} {normalised['unit']}" if normalised else "",
+            f"{p_scale['measure']} {value_text(p_scale)}" if p_scale else "",
+            measured_in(figure), (figure["source"], "cyan")])
+    writer.table(["claim", "measure", "reported", "normalised", "p", "in", "source"], table)
 
 
 def evidence_text(claim: Claim) -> str:

@@ -38,6 +38,7 @@ from ketakb.pipeline.store import (
     finding_rows,
 )
 from ketakb.shapes import claim_json, display_name, record_json, regulatory_json
+from ketakb.units import potency
 
 if TYPE_CHECKING:  # the loader imports the YAML parser: only needed when a file changed
     from ketakb.pipeline.loader import RecordFile
@@ -145,7 +146,7 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
                                   evidence["stance"], quote and normalise(quote)))
             if quote and queried:
                 search.append((quote, claim_id, "claim", "quote"))
-        figures += [(key, i, j, figure["source"])
+        figures += [(key, i, j, figure["source"], figure["measure"], potency(figure))
                     for j, figure in enumerate(claim.get("figures", ()))]
     regulatory: list[RegulatoryRow] = [
         (key, i, ident, action["date"], action["agency"], action["jurisdiction"],

@@ -221,6 +221,9 @@ def _finding_from_error(record_file: RecordFile, parsed: Parsed, error: Any) -> 
     if kind == "extra_forbidden":
         code, message = "KB021", f"unknown field '{loc[-1]}'"
         hint = _unknown_field_hint(record_file.kind, loc)
+    elif kind == "unit_mismatch":
+        code, message = "KB060", f"{where}: {error['msg']}"
+        hint = f"allowed units: {error['ctx']['allowed']}"
     elif kind == "missing":
         code, message = "KB022", f"missing required field '{where}'"
         hint = f"add `{loc[-1]}:` here"

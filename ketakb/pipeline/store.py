@@ -93,8 +93,11 @@ CREATE TABLE evidence (
 ) WITHOUT ROWID;
 CREATE INDEX evidence_claim ON evidence (claim);
 CREATE INDEX evidence_source ON evidence (source);
+-- a figure's measure and, for binding measures, its p-value (pKi …), which the figures view
+-- filters and sorts by
 CREATE TABLE figures (
     path TEXT NOT NULL, claim_pos INTEGER NOT NULL, pos INTEGER NOT NULL, source TEXT NOT NULL,
+    measure TEXT NOT NULL, potency REAL,
     PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX figures_source ON figures (source);
@@ -169,8 +172,8 @@ ClaimRow = tuple[str, str, str, str, str, str, str, str, int, "str | None"]
 #: `evidence`: path, claim position, position, claim id, claim status, source, stance,
 #: normalised quote.
 EvidenceRow = tuple[str, int, int, str, str, str, str, "str | None"]
-#: `figures`: path, claim position, position, source.
-FigureRow = tuple[str, int, int, str]
+#: `figures`: path, claim position, position, source, measure, potency (`units.potency`).
+FigureRow = tuple[str, int, int, str, str, "float | None"]
 #: `regulatory`: path, position, agent, date, agency, jurisdiction, product, source,
 #: indication, normalised quote, json (when queried).
 RegulatoryRow = tuple[str, int, str, str, str, str, str, str, "str | None", "str | None",
@@ -231,7 +234,7 @@ def checker_fingerprint() -> str:
     parts = []
     for name in ("findings", "models", "shapes", "vocab", "pipeline/build", "pipeline/checks",
                  "pipeline/loader", "pipeline/parse", "pipeline/quotes", "pipeline/scope",
-                 "pipeline/store", "pipeline/validation"):
+                 "pipeline/store", "pipeline/validation", "units"):
         st = (package / f"{name}.py").stat()
         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
@@ -582,7 +585,7 @@ class Store:
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
         db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.evidence)
-        db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?)", batch.figures)
+        db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)", batch.figures)
         db.executemany("INSERT INTO regulatory VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        batch.regulatory)
         db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)", batch.search)

@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
-from ketakb import vocab
+from ketakb import units, vocab
 from ketakb.pipeline.build import update
 from ketakb.pipeline.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
 from ketakb.query.chains import (
@@ -44,6 +44,7 @@ from ketakb.shapes import (
     Conflicts,
     Disputed,
     Explanation,
+    FigureHit,
     Graph,
     GraphEdge,
     GraphNode,
@@ -667,6 +668,39 @@ class KnowledgeBase:
                 near.add(other)
                 queue.append((other, distance + 1))
         return near
+
+    # -- figures ---------------------------------------------------------------------------
+
+    @_recovering
+    def figures(self, about: str | None = None, *, measure: str | None = None,
+                target: str | None = None) -> list[FigureHit]:
+        """The figures of the claims involving `about` and `target` (each, when given, the
+        claim's subject or object), of one measure or group of measures (`ketakb.units`):
+        [{"claim", "status", "subject", "predicate", "object", "figure"}], the figure in its
+        JSON shape (with "normalised" and "p_scale"). Binding figures come first, the most
+        potent first (highest p-value), then the others by measure and claim."""
+        clauses = [_FIRST_COPY]
+        params: list[Any] = []
+        for record in (about, target):
+            if record is not None:
+                clauses.append("(claims.subject = ? OR claims.object = ?)")
+                params += [record, record]
+        if measure is not None:
+            chosen = units.measures_named(measure)
+            clauses.append(f"figures.measure IN ({placeholders(chosen)})")
+            params += chosen
+        rows = self._rows(
+            "SELECT claims.json, figures.pos FROM figures JOIN claims ON claims.path = "
+            "figures.path AND claims.pos = figures.claim_pos WHERE " + " AND ".join(clauses)
+            + " ORDER BY figures.potency IS NULL, figures.potency DESC, figures.measure, "
+            "claims.id, figures.pos", tuple(params))
+        found: list[FigureHit] = []
+        for text, position in rows:
+            claim = cast(Claim, _decoded(text))
+            found.append({"claim": claim["id"], "status": claim["status"],
+                          "subject": claim["subject"], "predicate": claim["predicate"],
+                          "object": claim["object"], "figure": claim["figures"][position]})
+        return found
 
     # -- statistics ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from ketakb.atomic import atomic_folder
 from ketakb.output.citations import bibtex_entry, bibtex_key, csl_item, text_citation
 from ketakb.query.chains import step_ends
 from ketakb.query.queries import KnowledgeBase
-from ketakb.shapes import Claim, Figure, Record, Regulatory, display_name
+from ketakb.shapes import Claim, Record, Regulatory, display_name
 from ketakb.site.diagram import Edge, Node, diagram, longest_path_layers
 from ketakb.site.markup import (
     Child,
@@ -36,6 +36,7 @@ from ketakb.site.markup import (
     raw_join,
     xref_url,
 )
+from ketakb.units import measured_in, value_text
 
 #: The agent whose mechanism chains the mechanism pages draw.
 AGENT = "ketamine"
@@ -360,10 +361,11 @@ class _Builder:
                 for key, value in context.items() if value is not None))]
         if claim["figures"]:
             body += [el("h2", "Figures"), self.table(
-                ["Measure", "Value", "Unit", "Population", "n", "Timepoint", "Definition",
-                 "Source"],
-                [[_words(f["measure"]), _figure_value(f), f["unit"], f["population"],
-                  "" if f.get("n") is None else str(f["n"]), f.get("timepoint") or "",
+                ["Measure", "Value", "Unit", "Population", "Comparator", "n", "Timepoint",
+                 "Definition", "Source"],
+                [[_words(f["measure"]), value_text(f), f.get("unit") or "", measured_in(f),
+                  f.get("comparator") or "", "" if f.get("n") is None else str(f["n"]),
+                  f.get("timepoint") or "",
                   f.get("definition") or "", self.link(root, f["source"])]
                  for f in claim["figures"]])]
         body.append(el("h2", f"Evidence ({len(claim['evidence'])})"))
@@ -546,7 +548,8 @@ class _Builder:
                                   self.name(c["object"]).casefold(), c["predicate"], c["id"]))
         rows = [[self.link(root, c["subject"]), self.claim_link(root, c, _words(c["predicate"])),
                  self.link(root, c["object"]), self.status(c["status"]),
-                 raw_join(*_spaced([f"{_words(f['measure'])} {_figure_value(f)} {f['unit']}"
+                 raw_join(*_spaced([" ".join(t for t in (_words(f["measure"]), value_text(f),
+                                                          f.get("unit")) if t)
                                     for f in c["figures"]], "; "))]
                 for c in found]
         self.page("targets.html", "Drug–target table",
@@ -576,13 +579,6 @@ class _Builder:
                   el("p", "", id="search-status", role="status", aria_live="polite"),
                   el("ol", id="search-results", class_="results"),
                   scripts=("assets/search-index.js", "assets/search.js"))
-
-
-def _figure_value(figure: Figure) -> str:
-    value = f"{figure['value']:g}"
-    if figure.get("upper") is not None:
-        value += f"–{figure['upper']:g}"
-    return ("≈" if figure.get("approximate") else "") + value
 
 
 def _spaced(items: Sequence[Child], between: str = " ") -> list[Child]:

@@ -104,7 +104,7 @@ QUERY_FORMATS = ("table", "json", "yaml")
 TERMINAL_CASES = ("validate-text", "validate-text-strict-sources", "list-table", "show-table",
                   "show-unknown-table", "search-table", "claims-about-table", "explain-table",
                   "conflicts-table", "sources-table", "sources-record-table",
-                  "stats-sources-table", "timeline-table")
+                  "stats-sources-table", "timeline-table", "figures-table")
 #: Cases whose output does not depend on the KB run on the bundled one only.
 ANY = ("bundled",)
 #: Help screens and usage errors: on the bundled KB, kept framework-neutral.
@@ -161,6 +161,11 @@ def cases(flavour: str) -> list[Case]:
             Case(f"timeline-{fmt}", ("timeline", *kb, *f)),
             Case(f"timeline-filtered-{fmt}", ("timeline", t.record, "--jurisdiction", "us",
                                               "--agency", "DEA", *kb, *f)),
+            Case(f"figures-{fmt}", ("figures", *kb, *f)),
+            Case(f"figures-record-{fmt}", ("figures", t.record, *kb, *f)),
+            Case(f"figures-measure-{fmt}", ("figures", "--measure", "duration", "--target",
+                                            t.effect, *kb, *f)),
+            Case(f"figures-none-{fmt}", ("figures", "--measure", "binding", *kb, *f)),
         ]
     found += [Case(f"{case.name}-terminal", case.args, terminal=True) for case in list(found)
               if case.name in TERMINAL_CASES]
