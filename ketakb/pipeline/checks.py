@@ -18,9 +18,11 @@ import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from contextlib import closing
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
-from ketakb import vocab
+from ketakb import certainty, vocab
 from ketakb.findings import Finding, Loc
 from ketakb.pipeline.build import Indexed
 from ketakb.pipeline.loader import display_path
@@ -44,9 +46,10 @@ def _in_scope(column: str) -> str:
 
 # lookup tables keyed without rowids: a probe is one b-tree search, not two
 _SETUP = """
-CREATE TEMP TABLE ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, archive TEXT)
-    WITHOUT ROWID;
-INSERT OR IGNORE INTO ids SELECT id, kind, type, archive FROM records ORDER BY path;
+CREATE TEMP TABLE ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, type TEXT, archive TEXT,
+                       design TEXT, species TEXT, study TEXT, standing TEXT) WITHOUT ROWID;
+INSERT OR IGNORE INTO ids
+    SELECT id, kind, type, archive, design, species, study, standing FROM records ORDER BY path;
 CREATE TEMP TABLE allowed (predicate TEXT, role TEXT, kind TEXT,
                            PRIMARY KEY (predicate, role, kind)) WITHOUT ROWID;
 CREATE TEMP TABLE opposite (predicate TEXT, other TEXT, PRIMARY KEY (predicate, other))
@@ -99,7 +102,7 @@ def check_all(indexed: Indexed, cross: CrossScope,
                 for (path, ident, archive), file in zip(archived, files, strict=True)], texts)
 
         checks: list[_Check] = [_statuses, _duplicates_and_opposites, _unique_ids, _claims,
-                                _sources, quotes]
+                                _sources, _successors, quotes]
         if not broken:
             checks.append(_unused)
         reader = None if scoped else store.reader()
@@ -116,6 +119,7 @@ def _run(db: sqlite3.Connection, display: Display, scope: Scope, broken: dict[st
          checks: list[_Check]) -> list[Finding]:
     """Run `checks` on one connection, with the lookup tables they share."""
     db.executescript(_SETUP)
+    db.create_function("overlap", 2, _overlap, deterministic=True)
     try:
         db.executemany("INSERT OR IGNORE INTO ids (id, kind) VALUES (?, ?)", broken.items())
         db.executemany("INSERT INTO allowed VALUES (?, ?, ?)", [
@@ -216,61 +220,166 @@ def _sources(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Fin
     return findings
 
 
-#: Why a claim's evidence does not justify its status, by the number of the rule broken in
-#: `_statuses` (message with `{status}` filled in, hint).
-_STATUS_PROBLEMS = {
-    1: ("'{status}' needs supporting evidence from a peer-reviewed source",
-        "add a journal article, review or trial that supports it, "
-        "or lower the status to 'unsupported' or 'hypothesis'"),
-    2: ("'{status}' needs disputing evidence from a peer-reviewed or regulatory source",
-        "add the source that contradicts the claim with stance: disputes"),
-    3: ("'contested' needs peer-reviewed evidence on both sides",
-        "add the peer-reviewed source that supports the claim, or mark it 'refuted'"),
-    4: ("'unsupported' claims have no peer-reviewed support, but this one has",
-        "raise the status to 'supported' or 'established'"),
-    5: ("'{status}' claims need at least one source that asserts them", ""),
+#: Why a claim's evidence does not justify its status: code → (message with `{status}` and
+#: `{why}` filled in, hint). KB035 keeps the kinds of source each status needs; the others
+#: are the rules on top of them that weigh the evidence (`ketakb.certainty`).
+_STATUS_PROBLEMS: dict[str, tuple[str, str]] = {
+    "KB035/peer": ("'{status}' needs supporting evidence from a peer-reviewed source",
+                   "add a journal article, review or trial that supports it, "
+                   "or lower the status to 'unsupported' or 'hypothesis'"),
+    "KB035/authority": ("'{status}' needs disputing evidence from a peer-reviewed or "
+                        "regulatory source",
+                        "add the source that contradicts the claim with stance: disputes"),
+    "KB035/both": ("'contested' needs peer-reviewed evidence on both sides",
+                   "add the peer-reviewed source that supports the claim, or mark it 'refuted'"),
+    "KB035/too-strong": ("'unsupported' claims have no peer-reviewed support, but this one has",
+                         "raise the status to 'supported' or 'established'"),
+    "KB035/none": ("'{status}' claims need at least one source that asserts them", ""),
+    "KB041": ("'established' needs two independent peer-reviewed supporting units; "
+              "this claim has {why}",
+              "add an independent study (sources of one `study` count once), "
+              "or lower the status to 'supported'"),
+    "KB042": ("'{status}' needs peer-reviewed support direct for a {why} claim",
+              "a human claim resting on animal or in-vitro work is at most 'hypothesis'; "
+              "add direct evidence, narrow the claim's context, or lower the status"),
+    "KB044": ("'refuted' needs disputing evidence stronger than the support "
+              "(support {why})", "add stronger disputing evidence, or mark it 'contested'"),
+    "KB045": ("'contested' needs direct peer-reviewed evidence on both sides (a {why} claim)",
+              "add direct evidence for the side that lacks it, or choose another status"),
+    "KB048": ("'{status}' rests on retracted or withdrawn sources alone",
+              "cite a source that stands, or mark the claim 'refuted' or 'outdated'"),
 }
 
 
+def status_problem(status: str, items: tuple[certainty.Item, ...],
+                   assessment: certainty.Assessment) -> tuple[str, str] | None:
+    """The first rule a claim's status breaks, given its evidence: (code key, `why`)."""
+    supports = [i for i in items if i.stance == "supports"]
+    disputes = [i for i in items if i.stance == "disputes"]
+    peer_support = any(i.peer_reviewed for i in supports)
+    if status in vocab.NEEDS_PEER_SUPPORT and not peer_support:
+        return "KB035/peer", ""
+    if status in vocab.NEEDS_AUTHORITY_DISPUTE and not any(i.authoritative for i in disputes):
+        return "KB035/authority", ""
+    if status == "contested" and not peer_support:
+        return "KB035/both", ""
+    if status == "unsupported" and peer_support:
+        return "KB035/too-strong", ""
+    if status in ("unsupported", "hypothesis") and not supports:
+        return "KB035/none", ""
+    if status not in vocab.WITHDRAWN_STATUSES and assessment.void_only:
+        return "KB048", ""
+    peer_units = [u for u in assessment.side("supports") if u.peer_reviewed]
+    if status in vocab.NEEDS_PEER_SUPPORT and not any(u.direct for u in peer_units):
+        return "KB042", assessment.system
+    if status == "established" and len(peer_units) < 2:
+        return "KB041", f"{len(peer_units)}"
+    if status == "refuted" and assessment.dispute <= assessment.support:
+        return "KB044", (f"{certainty.LEVELS[assessment.support]}, dispute "
+                         f"{certainty.LEVELS[assessment.dispute]}")
+    if status == "contested" and not all(
+            any(u.peer_reviewed and u.direct for u in assessment.side(side))
+            for side in ("supports", "disputes")):
+        return "KB045", assessment.system
+    return None
+
+
+def _species(column: str | None) -> tuple[str, ...] | None:
+    return None if column is None else tuple(column.split(","))
+
+
 def _statuses(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
-    """KB035: each status needs certain evidence. A claim citing anything but a typed source
-    is not judged: that is reported elsewhere, and judging would only add noise."""
-    peer = sorted(vocab.PEER_REVIEWED_TYPES)
-    authority = sorted(vocab.AUTHORITATIVE_TYPES)
-    needs_peer = sorted(vocab.NEEDS_PEER_SUPPORT)
-    needs_authority = sorted(vocab.NEEDS_AUTHORITY_DISPUTE)
-    rows = db.execute(f"""
-        SELECT path, claim_pos, status, CASE
-            WHEN status IN ({placeholders(needs_peer)}) AND NOT peer_support THEN 1
-            WHEN status IN ({placeholders(needs_authority)}) AND NOT authority_dispute THEN 2
-            WHEN status = 'contested' AND NOT peer_support THEN 3
-            WHEN status = 'unsupported' AND peer_support THEN 4
-            WHEN status IN ('unsupported', 'hypothesis') AND NOT support THEN 5
-        END AS problem
-        FROM (SELECT e.path, e.claim_pos, e.status,
-                     max(e.stance = 'supports' AND i.type IN ({placeholders(peer)}))
-                         AS peer_support,
-                     max(e.stance = 'disputes' AND i.type IN ({placeholders(authority)}))
-                         AS authority_dispute,
-                     max(e.stance = 'supports') AS support
-              FROM evidence e LEFT JOIN ids i ON i.id = e.source
-              WHERE {scope('e.path')}
-              GROUP BY e.path, e.claim_pos
-              HAVING min(i.kind IS 'source' AND i.type IS NOT NULL))
-        WHERE problem IS NOT NULL""", (*needs_peer, *needs_authority, *peer, *authority))
+    """Each status needs certain evidence (KB035, KB041, KB042, KB044, KB045, KB048), and
+    citing a retracted or withdrawn source is a warning (KB052). The evidence of each claim
+    comes in one pass, in claim order; a claim citing anything but a typed source is not
+    judged: that is reported elsewhere, and judging would only add noise."""
     findings = []
-    for path, pos, status, problem in rows:
-        message, hint = _STATUS_PROBLEMS[problem]
-        findings.append(_finding(display(path), ("claims", pos, "status"), "KB035",
-                                 message.format(status=status), hint))
+    rows = db.execute(f"""
+        SELECT e.path, e.claim_pos, e.pos, e.status, e.system, e.source, e.stance, e.design,
+               e.species, i.kind = 'source' AND i.design IS NOT NULL, i.type, i.design,
+               i.species, i.standing, i.study
+        FROM evidence e LEFT JOIN ids i ON i.id = e.source
+        WHERE {scope('e.path')} ORDER BY e.path, e.claim_pos, e.pos""")
+    for (path, claim_pos), group in groupby(rows, key=itemgetter(0, 1)):
+        group_rows = list(group)
+        if not all(row[9] for row in group_rows):
+            continue
+        file = display(path)
+        items = tuple(certainty.item(source, stance, design, _species(species), source_type,
+                                     source_design, _species(source_species), standing, study)
+                      for (_, _, _, _, _, source, stance, design, species, _, source_type,
+                           source_design, source_species, standing, study) in group_rows)
+        for (_, _, pos, _, _, source, *_), it in zip(group_rows, items, strict=True):
+            if it.standing in vocab.VOID_STANDINGS:
+                findings.append(_finding(file, ("claims", claim_pos, "evidence", pos, "source"),
+                                         "KB052", f"'{source}' is {it.standing}",
+                                         "cite a source that stands, or keep it only to "
+                                         "record what it claimed"))
+        status = group_rows[0][3]
+        problem = status_problem(status, items,
+                                 certainty.assess_system(group_rows[0][4], items))
+        if problem is not None:
+            key, why = problem
+            message, hint = _STATUS_PROBLEMS[key]
+            findings.append(_finding(file, ("claims", claim_pos, "status"), key[:5],
+                                     message.format(status=status, why=why), hint))
     return findings
+
+
+def _successors(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
+    """KB043 a hypothesis or unsupported claim without a recorded search; KB046 an outdated
+    claim without a successor; a successor or superseded claim that names no claim (KB032,
+    KB033) or does not name this one back (KB047); a superseded source's `by` that names no
+    source (KB032, KB033)."""
+    findings = []
+    for path, pos, status in db.execute(f"""
+            SELECT path, pos, status FROM claims WHERE {scope('path')} AND (
+                (status IN ('unsupported', 'hypothesis') AND searches = 0)
+                OR (status = 'outdated' AND successor IS NULL))"""):
+        if status == "outdated":
+            findings.append(_finding(display(path), ("claims", pos, "status"), "KB046",
+                                     "an 'outdated' claim names the claim that replaces it",
+                                     "add `successor: <claim id>`, and `supersedes` there"))
+        else:
+            findings.append(_finding(display(path), ("claims", pos, "status"), "KB043",
+                                     f"'{status}' needs a recorded literature search",
+                                     "add `searches: [{date, database, query, found}]`: "
+                                     "when and where you looked, and what you found"))
+    for field, back in (("successor", "supersedes"), ("supersedes", "successor")):
+        for path, pos, ident, ref, is_claim, named_back, kind in db.execute(f"""
+                SELECT path, pos, id, {field}, EXISTS (SELECT 1 FROM claims WHERE id = c.{field}),
+                       (SELECT {back} FROM claims WHERE id = c.{field} ORDER BY path, pos
+                        LIMIT 1),
+                       (SELECT kind FROM ids WHERE id = c.{field})
+                FROM claims c WHERE {field} IS NOT NULL AND {scope('path')}"""):
+            loc: Loc = ("claims", pos, field)
+            if not is_claim:
+                findings.append(_reference(display(path), loc, ref, kind, ("claim",), field))
+            elif named_back != ident:
+                findings.append(_finding(display(path), loc, "KB047",
+                                         f"'{ref}' does not name '{ident}' as its {back}",
+                                         f"add `{back}: {ident}` to claim '{ref}'"))
+    for path, ref, kind in db.execute(f"""
+            SELECT r.path, r.standing_by, i.kind FROM records r
+            LEFT JOIN ids i ON i.id = r.standing_by
+            WHERE r.standing_by IS NOT NULL AND i.kind IS NOT 'source' AND {scope('r.path')}"""):
+        findings.append(_reference(display(path), ("standing", "by"), ref, kind, ("source",),
+                                   "superseding source"))
+    return findings
+
+
+def _overlap(first: str, second: str) -> bool:
+    """SQL `overlap(context, context)`: whether two claims' stored contexts can describe the
+    same situation (`vocab.contexts_overlap`)."""
+    return vocab.contexts_overlap(json.loads(first), json.loads(second))
 
 
 def _duplicates_and_opposites(db: sqlite3.Connection, display: Display,
                               scope: Scope) -> list[Finding]:
     """KB036: the same subject, predicate, object and context stated again (reported against
     the first statement). KB037: a predicate that contradicts an earlier claim on the same
-    subject and object, unless either status already records the disagreement; reported once
+    subject and object in an overlapping context (not a rat study against a human one), unless
+    either status already records the disagreement; reported once
     per claim, against the first it contradicts (with how many more), so that n opposing
     claims on one pair make n findings, not n²/4."""
     tolerant = sorted(vocab.CONFLICT_TOLERANT_STATUSES)
@@ -284,7 +393,8 @@ def _duplicates_and_opposites(db: sqlite3.Connection, display: Display,
            OR (EXISTS (SELECT 1 FROM opposite WHERE predicate = a.predicate
                        AND other = b.predicate)
                AND a.status NOT IN ({placeholders(tolerant)})
-               AND b.status NOT IN ({placeholders(tolerant)})))
+               AND b.status NOT IN ({placeholders(tolerant)})
+               AND overlap(a.context, b.context)))
         ORDER BY a.path, a.pos, b.path, b.pos""", (*tolerant, *tolerant))
     findings: list[Finding | None] = []
     reported: set[tuple[str, int]] = set()  # claims already reported as a repeat
