@@ -239,12 +239,12 @@ _STATUS_PROBLEMS: dict[str, tuple[str, str]] = {
               "this claim has {why}",
               "add an independent study (sources of one `study` count once), "
               "or lower the status to 'supported'"),
-    "KB042": ("'{status}' needs peer-reviewed support direct for a {why} claim",
+    "KB042": ("'{status}' needs peer-reviewed support direct for the claim's system ({why})",
               "a human claim resting on animal or in-vitro work is at most 'hypothesis'; "
               "add direct evidence, narrow the claim's context, or lower the status"),
     "KB044": ("'refuted' needs disputing evidence stronger than the support "
               "(support {why})", "add stronger disputing evidence, or mark it 'contested'"),
-    "KB045": ("'contested' needs direct peer-reviewed evidence on both sides (a {why} claim)",
+    "KB045": ("'contested' needs direct peer-reviewed evidence on both sides (system: {why})",
               "add direct evidence for the side that lacks it, or choose another status"),
     "KB048": ("'{status}' rests on retracted or withdrawn sources alone",
               "cite a source that stands, or mark the claim 'refuted' or 'outdated'"),
@@ -357,7 +357,7 @@ def _successors(db: sqlite3.Connection, display: Display, scope: Scope) -> list[
                 findings.append(_reference(display(path), loc, ref, kind, ("claim",), field))
             elif named_back != ident:
                 findings.append(_finding(display(path), loc, "KB047",
-                                         f"'{ref}' does not name '{ident}' as its {back}",
+                                         f"'{ref}' does not name '{ident}' in `{back}`",
                                          f"add `{back}: {ident}` to claim '{ref}'"))
     for path, ref, kind in db.execute(f"""
             SELECT r.path, r.standing_by, i.kind FROM records r
