@@ -4,17 +4,26 @@ Certainty is computed, never typed in: the same rule runs in the validator (whos
 rules read its facts) and in every query that shows a level, so both always agree. Pure
 functions over plain values, no I/O, no third-party imports.
 
-The rule, step by step (the README copies this table):
+The rule, step by step (the README shows it with the designs spelled out):
 
 | step | rule |
 |---|---|
-| 1. base level of an item | by its design (the item's own `design`, else its source's): **high** meta-analysis, systematic-review, randomised-controlled-trial, prescribing-information, regulatory-decision; **moderate** guideline, animal-study, in-vitro-study; **low** non-randomised-trial, observational-study, narrative-review; **very low** case-series, opinion, web-page |
-| 2. directness | the claim's system (human, animal or in vitro, from its `context`) against the item's (from its design and species): −1 level per step along human – animal – in vitro (a human claim on in-vitro evidence −2). Narrative reviews, opinions and web pages have no system of their own: no penalty |
-| 3. standing | a retracted or withdrawn source counts as nothing (listed, never weighed); superseded −1; preprint −1 (and not peer-reviewed) |
-| 4. independence | items are grouped into units: the source's `study` if set, else the source. A unit counts once, the way least favourable to the claim: on the supporting side at its weakest supporting item, on the disputing side at its strongest disputing item; a unit that takes both sides counts only as disputing |
-| 5. support S | the best supporting unit's level, one level up (at most high) when at least two supporting units are direct and at least low |
-| 6. dispute D | the same over the disputing units; qualifying items are listed, not weighed |
-| 7. certainty | S when D is none; S − 1 when D is below S; S − 2 (at least none) when D is S or more |
+| 1. base | an item's design (its own, else its source's) sets its level: `BASE_LEVEL` |
+| 2. directness | −1 per step along human – animal – in vitro, claim's system vs item's |
+| 3. standing | retracted, withdrawn: counts as nothing; superseded, preprint: −1 |
+| 4. independence | one unit per `study` (else source); counted once, least favourably |
+| 5. support S | best supporting unit; +1 (max high) for two direct units at least low |
+| 6. dispute D | the same over the disputing units; qualifying items are not weighed |
+| 7. certainty | S if D is none; S − 1 if D < S; S − 2 (at least none) if D ≥ S |
+
+Base levels (step 1): high for meta-analysis, systematic-review, randomised-controlled-trial,
+prescribing-information, regulatory-decision; moderate for guideline, animal-study,
+in-vitro-study; low for non-randomised-trial, observational-study, narrative-review; very low
+for case-series, opinion, web-page. Steps 2 and 3 never take an item below very low; narrative
+reviews, opinions and web pages have no system of their own, so no directness penalty. Step 4,
+least favourably: a unit supports at its weakest supporting item (all of them direct and
+peer-reviewed, or it is not) and disputes at its strongest disputing item; a unit that takes
+both sides counts only as disputing.
 
 Levels are none < very-low < low < moderate < high (integers 0–4 here). So re-citing a source
 never raises certainty, a new independent supporting unit never lowers it, a new disputing item
@@ -118,7 +127,7 @@ def item(source: str, stance: str, design: str | None, species: Iterable[str] | 
     return Item(source, stance, design or source_design,
                 tuple(species if species is not None else source_species or ()),
                 standing or "current", study or source, peer,
-                peer or source_type in vocab.AUTHORITATIVE_TYPES and standing != "preprint")
+                peer or (source_type in vocab.AUTHORITATIVE_TYPES and standing != "preprint"))
 
 
 def items_of(claim: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]]) -> list[Item]:

@@ -230,8 +230,8 @@ def checker_fingerprint() -> str:
     package = Path(__file__).resolve().parent.parent
     parts = []
     for name in ("certainty", "findings", "models", "shapes", "vocab", "pipeline/build",
-                 "pipeline/checks", "pipeline/loader", "pipeline/parse", "pipeline/quotes", "pipeline/scope",
-                 "pipeline/store", "pipeline/validation"):
+                 "pipeline/checks", "pipeline/loader", "pipeline/parse", "pipeline/quotes",
+                 "pipeline/scope", "pipeline/store", "pipeline/validation"):
         st = (package / f"{name}.py").stat()
         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

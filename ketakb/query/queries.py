@@ -722,9 +722,10 @@ class KnowledgeBase:
             stated = by_pair[pair]
             clashes = {tuple(sorted((predicate, other))) for predicate in stated
                        for other in _opposites(predicate) if other in stated}
-            found = sorted((sorted(sides, key=lambda side: side[0]["id"])
-                            for a, b in clashes
-                            if all(sides := _overlapping(stated[a], stated[b]))),
+            overlapping = [pair_sides for a, b in clashes
+                           if all(pair_sides := _overlapping(stated[a], stated[b]))]
+            found = sorted((sorted(pair_sides, key=lambda side: side[0]["id"])
+                            for pair_sides in overlapping),
                            key=lambda sides: (sides[0][0]["id"], sides[1][0]["id"]))
             opposing += [{"claims": [*first, *second]} for first, second in found]
         return {"disputed": disputed, "opposing": opposing}
