@@ -53,7 +53,7 @@ _RULE_LIST = (
     Rule("KB038", "quote-not-found", ERROR, "a quote is not in its source's archived text"),
     Rule("KB039", "archive-missing", ERROR, "a source's archive file is not in --sources-dir"),
     Rule("KB040", "quote-required", ERROR, "evidence from an archived source needs a quote"),
-    Rule("KB041", "established-single-line", ERROR,
+    Rule("KB041", "established-one-line", ERROR,
          "'established' needs two independent peer-reviewed supporting units (study or source)"),
     Rule("KB042", "support-not-direct", ERROR,
          "'supported' and 'established' need peer-reviewed support direct for the claim's "

@@ -63,7 +63,8 @@ def test_claim_filters(kb: KnowledgeBase) -> None:
     refuted = kb.claims(status="refuted")
     assert [c["id"] for c in refuted] == ["ketamine-agonist-of-nmda-receptor"]
     by_source = {c["id"] for c in kb.claims(source="zanos-2016")}
-    assert by_source == {"hnk-metabolite-of-ketamine", "hnk-activates-ampa", "ampa-leads-to-bdnf"}
+    assert by_source == {"hnk-metabolite-of-ketamine", "hnk-activates-ampa", "ampa-leads-to-bdnf",
+                         "esketamine-enantiomer-of-ketamine"}
     peer = {c["id"] for c in kb.claims(about="ketamine", peer_reviewed=True)}
     assert "ketamine-blocks-nmda-receptor" in peer
     assert "ketamine-used-for-markup" not in peer  # only a web page supports it
