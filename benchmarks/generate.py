@@ -83,6 +83,13 @@ LOCATORS = ["abstract", "results", "discussion", "table 2", "figure 3", "introdu
 STATUS_WEIGHTS = {"established": 20, "supported": 35, "hypothesis": 10, "contested": 10,
                   "unsupported": 10, "refuted": 10, "outdated": 5}
 PEER_TYPES = ("journal-article", "review", "clinical-trial")
+#: Designs of the peer-reviewed sources, all on people: claims about animals (a share have a
+#: rodent context) cite them only where indirect evidence is allowed.
+PEER_DESIGNS = ("observational-study", "narrative-review", "randomised-controlled-trial",
+                "meta-analysis", "systematic-review", "randomised-controlled-trial")
+#: Statuses whose evidence must be direct for the claim's system (human, for these sources),
+#: or, for refuted, outweigh the support.
+DIRECT_STATUSES = ("established", "supported", "contested", "refuted")
 
 DRUG_TARGET = ("channel_blocker_of", "antagonist_of", "inhibitor_of", "modulator_of",
                "binds", "partial_agonist_of")
@@ -171,17 +178,19 @@ class Builder:
             "xrefs": {"mesh": "D003865", "doid": "1470"}})
         self.add("source", {
             "id": "berman-2000", "title": "Antidepressant effects of ketamine in depressed "
-            "patients", "type": "clinical-trial", "authors": ["Berman RM", "Krystal JH"],
+            "patients", "type": "clinical-trial", "design": "randomised-controlled-trial",
+            "species": ["human"], "n": 9, "authors": ["Berman RM", "Krystal JH"],
             "journal": "Biological Psychiatry", "date": "2000-02-15", "volume": "47",
             "issue": "4", "pages": "351-354", "doi": "10.1016/S0006-3223(99)00230-9",
             "pmid": "10686270"})
         self.add("source", {
             "id": "spravato-label-2019", "title": "Spravato prescribing information",
-            "type": "regulatory-notice", "publisher": "US Food and Drug Administration",
-            "date": "2019-03-05"})
+            "type": "regulatory-notice", "design": "prescribing-information",
+            "publisher": "US Food and Drug Administration", "date": "2019-03-05"})
         self.add("source", {
             "id": "clinic-how-ketamine-works", "title": "How ketamine works",
-            "type": "web-page", "publisher": "Example Ketamine Clinic", "date": "2021-06-01",
+            "type": "web-page", "design": "web-page", "publisher": "Example Ketamine Clinic",
+            "date": "2021-06-01",
             "url": "https://clinic.example/how-ketamine-works",
             "archive": "clinic-how-ketamine-works.txt"})
 
@@ -198,22 +207,27 @@ class Builder:
                                  "Sanacora", "Abdallah", "Kavalali", "Autry", "Li"])
             record: dict[str, Any] = {
                 "id": f"{slug(author)}-{year}-{i}", "title": f"Effects of {topic} on mood "
-                f"and synaptic function: study {i}", "type": kind,
+                f"and synaptic function: study {i}", "type": kind, "design": PEER_DESIGNS[i % 6],
+                "species": ["human"],
                 "authors": [f"{author} CA", f"{rng.choice(['Smith', 'Chen', 'Kim'])} J"],
                 "journal": rng.choice(JOURNALS), "date": date, "volume": str(rng.randint(1, 90)),
                 "issue": str(rng.randint(1, 12)), "pages": f"{i % 900 + 1}-{i % 900 + 9}",
                 "doi": f"10.{1000 + i % 9000}/bench.{year}.{i}"}
             if i % 3 == 0:
                 record["pmid"] = str(10_000_000 + i)
+            if i % 7 == 0:
+                record["n"] = rng.randint(10, 500)
+                record["standing"] = {"status": "current", "date": "2024-06-01"}
             return record
         if roll < 0.70:
             return {"id": f"regulator-notice-{year}-{i}", "title": f"Safety notice on {topic}",
-                    "type": "regulatory-notice",
+                    "type": "regulatory-notice", "design": "regulatory-decision",
                     "publisher": rng.choice(["US Food and Drug Administration",
                                              "European Medicines Agency"]), "date": date}
         kind = rng.choice(["web-page", "web-page", "news", "book"])
         ident = f"{slug(rng.choice(PUBLISHERS))}-post-{i}"
         record = {"id": ident, "title": f"What {topic} does to the brain ({i})", "type": kind,
+                  "design": "opinion" if kind == "book" else "web-page",
                   "publisher": rng.choice(PUBLISHERS), "date": date}
         if kind != "book":
             record["url"] = f"https://{slug(record['publisher'])}.example/posts/{i}"
@@ -291,7 +305,7 @@ class Builder:
         return item
 
     def _claim(self, host: str, subject: str, predicate: str, obj: str,
-               status: str | None = None) -> None:
+               status: str | None = None, supersedes: dict[str, Any] | None = None) -> None:
         rng = self.rng
         if status is None:
             status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
@@ -329,9 +343,20 @@ class Builder:
             "subject": subject, "predicate": predicate, "object": obj,
             "statement": statement, "status": status}
         if rng.random() < 0.25:
-            claim["context"] = {"species": rng.choice(["human", "mouse", "rat"]),
+            species = rng.choice(["human", "mouse", "rat"])
+            claim["context"] = {"species": "human" if status in DIRECT_STATUSES else species,
                                 "route": rng.choice(["intravenous", "intranasal", "oral"]),
                                 "dose": f"{rng.choice([0.1, 0.5, 1, 10])} mg/kg"}
+        if supersedes is not None:  # the successor: the same statement, checked later
+            claim["context"] = {**supersedes.get("context", {}), "as_of": "2024-06-01"}
+            if "species" in claim["context"]:
+                claim["context"]["species"] = "human"
+            claim["supersedes"] = supersedes["id"]
+            supersedes["successor"] = claim["id"]
+        if status in ("hypothesis", "unsupported"):
+            claim["searches"] = [{"date": "2024-06-01", "database": "PubMed",
+                                  "query": f"{s_name} {o_name}",
+                                  "found": "No peer-reviewed study of this."}]
         if rng.random() < 0.15 and evidence[0]["source"] in peer:
             claim["figures"] = [{"measure": "response_rate", "value": rng.randint(20, 80),
                                  "unit": "%", "population": "treatment-resistant "
@@ -340,6 +365,8 @@ class Builder:
         claim["evidence"] = evidence
         self.records[host].setdefault("claims", []).append(claim)
         self.pairs.add((subject, obj))
+        if status == "outdated":
+            self._claim(host, subject, predicate, obj, "supported", claim)
 
     def _claims_of(self, ident: str) -> None:
         kind = self.kind[ident]
@@ -361,7 +388,7 @@ class Builder:
                     if predicate in ("channel_blocker_of", "antagonist_of") \
                             and rng.random() < 0.2:  # a tolerated opposite
                         self._claim(ident, ident, "agonist_of", target,
-                                    rng.choice(["refuted", "contested", "outdated"]))
+                                    rng.choice(["refuted", "contested"]))
             for target_kind, predicate in (("condition", "treats"), ("effect", "causes")):
                 target = self._pick(target_kind, ident)
                 if target:
@@ -608,7 +635,7 @@ def _kb040(p: Planter, i: str) -> None:
 def _kb050(p: Planter, i: str) -> None:
     p.extra.append(("uncited", f"sources/uncited-source-{i[:40]}.yaml"))
     p.files[p.extra[-1][1]] = dump({"id": f"uncited-source-{i[:40]}", "title": "Never cited",
-                                    "type": "web-page"})
+                                    "type": "web-page", "design": "web-page"})
 
 
 def _kb051(p: Planter, i: str) -> None:

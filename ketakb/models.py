@@ -38,6 +38,9 @@ if TYPE_CHECKING:  # the vocabularies are data; to a type checker they are strin
     SourceType: TypeAlias = str
     EffectType: TypeAlias = str
     RegulatoryActionName: TypeAlias = str
+    Design: TypeAlias = str
+    SpeciesId: TypeAlias = str
+    StandingStatus: TypeAlias = str
 else:
     PredicateName = Literal[tuple(vocab.PREDICATES)]
     Status = Literal[tuple(vocab.STATUSES)]
@@ -45,6 +48,9 @@ else:
     SourceType = Literal[tuple(vocab.SOURCE_TYPES)]
     EffectType = Literal[tuple(vocab.EFFECT_TYPES)]
     RegulatoryActionName = Literal[tuple(vocab.REGULATORY_ACTIONS)]
+    Design = Literal[tuple(vocab.DESIGNS)]
+    SpeciesId = Literal[tuple(vocab.SPECIES)]
+    StandingStatus = Literal[tuple(vocab.STANDINGS)]
 #: NaN and infinity (YAML `.nan`, `.inf`, or `1e400`, which overflows) have no JSON form, so
 #: the exports and `show --format json` could not carry them.
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -175,6 +181,17 @@ class Figure(Strict):
         return self
 
 
+#: Species studied: each once, from the vocabulary.
+SpeciesList = Annotated[list[SpeciesId], Field(min_length=1, json_schema_extra={
+    "uniqueItems": True})]
+
+
+def _unique_species(value: list[str] | None) -> list[str] | None:
+    if value is not None and len(set(value)) != len(value):
+        raise ValueError("each species once")
+    return value
+
+
 class Evidence(Strict):
     """One source's position on a claim, with its own words."""
 
@@ -185,9 +202,26 @@ class Evidence(Strict):
         json_schema_extra={"pattern": vocab.QUOTE_PATTERN},
     )
     locator: Text | None = None
+    design: Design | None = Field(
+        None, description="narrows the source's design for this item, e.g. a review cited "
+                          "for one animal finding: animal-study")
+    species: SpeciesList | None = Field(
+        None, description="narrows the source's species for this item")
     notes: Text | None = None
 
     _quote = field_validator("quote")(_check_quote_length)
+    _species = field_validator("species")(_unique_species)
+
+
+class Search(Strict):
+    """A literature search run for a claim: absence of evidence as a dated fact."""
+
+    date: IsoDate = Field(description="when the search was run")
+    database: Text = Field(description="where: PubMed, Cochrane Library, ClinicalTrials.gov …")
+    query: Text = Field(description="the search string")
+    found: Text = Field(description="what was found, in the curators' words, with source ids")
+
+    _date = field_validator("date")(_check_iso_date)
 
 
 class Claim(Strict):
@@ -205,12 +239,22 @@ class Claim(Strict):
     inventory: list[Annotated[str, StringConstraints(pattern=vocab.INVENTORY_PATTERN)]] = Field(
         [], description="ids of the research inventory's atomic claims this claim records"
     )
+    searches: list[Search] = Field(
+        [], description="literature searches run for the claim (required for 'unsupported' "
+                        "and 'hypothesis')")
+    successor: Id | None = Field(
+        None, description="the claim that replaces this one (required for 'outdated'); it "
+                          "names this one in `supersedes`")
+    supersedes: Id | None = Field(
+        None, description="the claim this one replaces; it names this one in `successor`")
     notes: Text | None = None
 
     @model_validator(mode="after")
     def _not_reflexive(self) -> Claim:
         if self.subject == self.object:
             raise ValueError("a claim must link two different records")
+        if self.id in (self.successor, self.supersedes):
+            raise ValueError("a claim cannot succeed or supersede itself")
         return self
 
 
@@ -248,6 +292,29 @@ class Entity(Record):
 _PEER_REVIEWED: list[Any] = sorted(vocab.PEER_REVIEWED_TYPES)  # Any: a JSON value to mypy
 
 
+class Standing(Strict):
+    """Whether a source still stands: retracted and withdrawn sources count as nothing."""
+
+    model_config = ConfigDict(json_schema_extra={  # `_by_for_superseded`, for editors
+        "if": {"properties": {"status": {"const": "superseded"}}, "required": ["status"]},
+        "then": {"required": ["by"]},
+    })
+
+    status: StandingStatus
+    date: IsoDate | None = Field(
+        None, description="when the standing took effect (for current: when it was checked)")
+    by: Id | None = Field(None, description="the source that replaces this one (superseded)")
+    notes: Text | None = None
+
+    _date = field_validator("date")(_check_iso_date)
+
+    @model_validator(mode="after")
+    def _by_for_superseded(self) -> Standing:
+        if self.status == "superseded" and self.by is None:
+            raise ValueError("a superseded source names the source that replaces it in `by`")
+        return self
+
+
 class Source(Record):
     """A document that claims cite as evidence."""
 
@@ -258,6 +325,15 @@ class Source(Record):
 
     title: Text
     type: SourceType
+    design: Design = Field(description="what the document is as evidence")
+    species: SpeciesList | None = Field(
+        None, description="the species it reports primary data on")
+    n: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="participants or animals studied (pooled, for a meta-analysis)")
+    study: Id | None = Field(
+        None, description="the study it reports, when another source reports it too: "
+                          "sources of one study count once")
+    standing: Standing | None = Field(None, description="absent: current, never checked")
     summary: Text | None = None
     authors: list[Text] = []
     publisher: Text | None = None
@@ -277,11 +353,14 @@ class Source(Record):
     )
 
     _date = field_validator("date")(_check_iso_date)
+    _species = field_validator("species")(_unique_species)
 
     @model_validator(mode="after")
     def _journal_for_peer_reviewed(self) -> Source:
         if self.type in vocab.PEER_REVIEWED_TYPES and self.journal is None:
             raise ValueError(f"a {self.type} source needs its journal")
+        if self.standing is not None and self.standing.by == self.id:
+            raise ValueError("a source cannot supersede itself")
         return self
 
 

@@ -106,7 +106,18 @@ class Evidence(TypedDict):
     stance: str
     quote: str | None
     locator: str | None
+    design: str | None
+    species: list[str] | None
     notes: str | None
+
+
+class Search(TypedDict):
+    """A recorded literature search: when, where, what was asked, what was found."""
+
+    date: str
+    database: str
+    query: str
+    found: str
 
 
 class Claim(TypedDict):
@@ -123,6 +134,9 @@ class Claim(TypedDict):
     figures: list[Figure]
     evidence: list[Evidence]
     inventory: list[str]
+    searches: list[Search]
+    successor: str | None
+    supersedes: str | None
     notes: str | None
 
 
@@ -132,6 +146,18 @@ class _RecordKeys(TypedDict):
 
 
 #: An agent's pharmacological class: "class" is a keyword, hence the functional syntax.
+class _StandingKeys(TypedDict):
+    status: str
+
+
+class Standing(_StandingKeys, total=False):
+    """Whether a source still stands (the model `Standing`)."""
+
+    date: str | None
+    by: str | None
+    notes: str | None
+
+
 class _ActionKeys(TypedDict):
     action: str
     date: str
@@ -169,6 +195,11 @@ class Record(_RecordKeys, _AgentKeys, total=False):
     type: str  # source, effect
     # sources
     title: str
+    design: str
+    species: list[str]
+    n: int
+    study: str
+    standing: Standing
     authors: list[str]
     publisher: str | None
     journal: str | None
@@ -312,8 +343,12 @@ def claim_json(claim: Mapping[str, Any], host: str) -> Claim:
                     for figure in claim.get("figures", ())],
         "evidence": [{"source": item["source"], "stance": item["stance"],
                       "quote": item.get("quote"), "locator": item.get("locator"),
+                      "design": item.get("design"), "species": item.get("species"),
                       "notes": item.get("notes")} for item in claim["evidence"]],
         "inventory": claim.get("inventory", []),
+        "searches": claim.get("searches", []),
+        "successor": claim.get("successor"),
+        "supersedes": claim.get("supersedes"),
         "notes": claim.get("notes"),
     }
 

@@ -8,8 +8,9 @@ for pydantic. The models, the checks, the renderers and the docs all read from h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
 #: The kinds a claim links, in the order of a mechanism: the drug, its targets, the pathways
 #: they drive, the effects, the conditions treated. The one definition of the kinds' order.
@@ -180,10 +181,11 @@ PEER_REVIEWED_TYPES = frozenset({"journal-article", "review", "clinical-trial"})
 AUTHORITATIVE_TYPES = PEER_REVIEWED_TYPES | {"regulatory-notice"}
 
 
-def peer_reviewed(source_type: str | None) -> bool:
-    """Whether a source of this type is peer-reviewed (None: no such source): the type alone
-    decides. The validator's status rule (KB035, in SQL) reads the same PEER_REVIEWED_TYPES."""
-    return source_type in PEER_REVIEWED_TYPES
+def peer_reviewed(source_type: str | None, standing: str | None = None) -> bool:
+    """Whether a source of this type and standing is peer-reviewed (None: no such source, or
+    no standing): its type is a peer-reviewed one and it is not a preprint. The validator's
+    status rules (in SQL and `ketakb.certainty`) read the same PEER_REVIEWED_TYPES."""
+    return source_type in PEER_REVIEWED_TYPES and standing != "preprint"
 
 
 def peer_supported(stances_and_types: Iterable[tuple[str, str | None]]) -> bool:
@@ -205,6 +207,68 @@ REGULATORY_ACTIONS: dict[str, str] = {
     "rejected": "an application or indication was refused",
     "withdrawn": "an authorisation or indication was withdrawn",
 }
+#: Design → what the document is as evidence (a source's `design`, or an evidence item's
+#: narrowing of it). How much each counts is the certainty rule's (`ketakb/certainty.py`).
+DESIGNS: dict[str, str] = {
+    "meta-analysis": "quantitative pooling of studies",
+    "systematic-review": "systematic search and appraisal without pooling",
+    "randomised-controlled-trial": "participants randomly allocated to the arms compared",
+    "non-randomised-trial": "open-label, single-arm, uncontrolled or non-randomised "
+                            "interventional study (incl. PK studies in volunteers)",
+    "observational-study": "cohort, case-control, cross-sectional, registry, "
+                           "pharmacovigilance",
+    "case-series": "case report or case series",
+    "narrative-review": "a review without a systematic method (most review articles)",
+    "animal-study": "experiments in living animals (may also include some in-vitro work)",
+    "in-vitro-study": "cells, tissue slices, membranes, recombinant receptors, oocytes",
+    "prescribing-information": "an approved label or SmPC",
+    "regulatory-decision": "an approval, scheduling rule, regulator's announcement or "
+                           "assessment report",
+    "guideline": "clinical practice guideline or consensus statement",
+    "opinion": "editorial, commentary, letter, perspective (peer-reviewed journal or not)",
+    "web-page": "blog post, news, patient information, clinic marketing",
+}
+#: The species a source studied (`species`), as ids.
+SPECIES: dict[str, str] = {
+    "human": "people: patients or volunteers",
+    "mouse": "Mus musculus",
+    "rat": "Rattus norvegicus",
+    "guinea-pig": "Cavia porcellus",
+    "rabbit": "Oryctolagus cuniculus",
+    "cat": "Felis catus",
+    "dog": "Canis familiaris",
+    "pig": "Sus scrofa",
+    "sheep": "Ovis aries",
+    "non-human-primate": "monkeys and apes",
+    "zebrafish": "Danio rerio",
+    "xenopus": "Xenopus laevis oocytes or frogs",
+    "other-animal": "any other animal",
+}
+#: A source's standing (`standing.status`); an absent standing means current, never checked.
+STANDINGS: dict[str, str] = {
+    "current": "checked and in good standing on the date given",
+    "corrected": "an erratum or correction was published; the source still stands",
+    "retracted": "retracted by the journal or the authors: it counts as nothing",
+    "withdrawn": "withdrawn (a preprint, label or notice taken back): it counts as nothing",
+    "superseded": "replaced by a newer source, named in `by` (e.g. an updated label)",
+    "preprint": "not (yet) peer-reviewed, whatever its type",
+}
+#: Standings whose source counts as nothing: a claim must not rest on it alone.
+VOID_STANDINGS = frozenset({"retracted", "withdrawn"})
+#: Context fields that make two contexts disjoint when both give them and they differ: opposite
+#: claims in such contexts (a rat and a human study) do not contradict each other.
+DISJOINT_CONTEXT_KEYS = ("species", "route", "population")
+
+
+def contexts_overlap(first: Mapping[str, Any] | None, second: Mapping[str, Any] | None) -> bool:
+    """Whether two claims' contexts can describe the same situation: no field of
+    DISJOINT_CONTEXT_KEYS is given on both sides with different values (case ignored)."""
+    for key in DISJOINT_CONTEXT_KEYS:
+        a, b = (first or {}).get(key), (second or {}).get(key)
+        if isinstance(a, str) and isinstance(b, str) and a.casefold() != b.casefold():
+            return False
+    return True
+
 
 EFFECT_TYPES: dict[str, str] = {
     "therapeutic": "a benefit sought in treatment",

@@ -16,8 +16,8 @@ from tests.conftest import DATA, VALID_KB
 
 QUERY_KB = DATA / "query-kb"
 CLAIM_KEYS = {"id", "host", "subject", "predicate", "object", "statement", "status", "context",
-              "figures", "evidence", "inventory", "notes"}
-EVIDENCE_KEYS = {"source", "stance", "quote", "locator", "notes"}
+              "figures", "evidence", "inventory", "searches", "successor", "supersedes", "notes"}
+EVIDENCE_KEYS = {"source", "stance", "quote", "locator", "design", "species", "notes"}
 
 runner = CliRunner()
 

@@ -113,7 +113,8 @@ def test_json_report_shape(kb_copy: Path, write_record: Write) -> None:
 
 def test_json_counts_match_findings(kb_copy: Path, write_record: Write) -> None:
     write_record("agents/typo.yaml", TYPO + "sumary: x\n")
-    write_record("sources/uncited.yaml", "id: uncited\ntitle: T\ntype: web-page\n")
+    write_record("sources/uncited.yaml",
+                 "id: uncited\ntitle: T\ntype: web-page\ndesign: web-page\n")
     write_record("agents/broken.yaml", "id: [\n")
     document = json.loads(invoke("validate", str(kb_copy), "--format", "json")[1])
     severities = [f["severity"] for f in document["findings"]]

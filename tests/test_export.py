@@ -37,9 +37,11 @@ def test_json_document_uses_the_shapes(tmp_path: Path) -> None:
     claim = next(c for c in document["claims"] if c["id"] == "ketamine-treats-depression")
     assert claim["host"] == "ketamine" and claim["figures"][0]["value"] == -14
     assert claim["evidence"][0] == {"source": "berman-2000", "stance": "supports",
-                                    "quote": None, "locator": None, "notes": None}
+                                    "quote": None, "locator": None, "design": None,
+                                    "species": None, "notes": None}
     assert list(claim) == ["id", "host", "subject", "predicate", "object", "statement",
-                           "status", "context", "figures", "evidence", "inventory", "notes"]
+                           "status", "context", "figures", "evidence", "inventory", "searches",
+                           "successor", "supersedes", "notes"]
 
 
 def test_jsonl_one_typed_object_per_line(tmp_path: Path) -> None:

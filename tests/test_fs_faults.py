@@ -132,7 +132,7 @@ def test_an_archive_that_is_a_fifo_does_not_hang(kb_copy: Path, tmp_path: Path) 
                                str(sources)], capture_output=True, text=True, timeout=60,
                               check=False)
     assert validate.returncode == 1, validate.stderr
-    assert "clinic-post.yaml:6:10: KB039 archive 'clinic-post.txt'" in validate.stdout
+    assert "clinic-post.yaml:7:10: KB039 archive 'clinic-post.txt'" in validate.stdout
     stats = subprocess.run([*command, "stats", "--kb", str(kb_copy), "--sources-dir",
                             str(sources), "--format", "json"], capture_output=True, text=True,
                            timeout=60, check=False)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from ketakb import vocab
 from ketakb.pipeline.build import update
 from ketakb.pipeline.scope import CrossScope
 from ketakb.pipeline.store import Store
@@ -23,9 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate
 
 #: The lines of a record whose value names an id: what edits to the KB's graph change.
-ID_LINE = re.compile(r"^(\s*-?\s*(?:id|subject|object|source|indication): )(\S+)$",
-                     re.MULTILINE)
-STATUS = re.compile(r"^(\s*status: )(\S+)$", re.MULTILINE)
+ID_LINE = re.compile(r"^(\s*-?\s*(?:id|subject|object|source|indication|successor|supersedes"
+                     r"|study|by): )(\S+)$", re.MULTILINE)
+#: A source's design, and the status of its standing: what the certainty of the claims
+#: citing it is computed from.
+DESIGN = re.compile(r"^(design: )(\S+)$", re.MULTILINE)
+STANDING = re.compile(r"^(standing:\n  status: )(\S+)$", re.MULTILINE)
+STATUS = re.compile(r"^(?<!standing:\n)(\s*status: )(\S+)$", re.MULTILINE)  # a claim's
 STATUSES = ("established", "supported", "contested", "refuted", "outdated", "unsupported",
             "hypothesis")
 
@@ -50,7 +55,8 @@ class Editor:
         victim = rng.choice(self.records())
         text = victim.read_text(encoding="utf-8", errors="replace")
         action = rng.choice(["reference", "reference", "reference", "status", "delete",
-                             "restore", "copy", "move", "snapshot", "touch",
+                             "restore", "copy", "move", "snapshot", "touch", "design",
+                             "standing", "succession",
                              *(["break"] if self.breaks else [])])
         if action == "reference" and (lines := list(ID_LINE.finditer(text))):
             line = rng.choice(lines)
@@ -60,6 +66,24 @@ class Editor:
             line = rng.choice(lines)
             victim.write_text(text[:line.start(2)] + rng.choice(STATUSES) + text[line.end(2):],
                               encoding="utf-8")
+        elif action == "design" and (found := DESIGN.search(text)):
+            victim.write_text(text[:found.start(2)] + rng.choice(sorted(vocab.DESIGNS))
+                              + text[found.end(2):], encoding="utf-8")
+        elif action == "standing" and "\ndesign: " in text:
+            status = rng.choice(sorted(vocab.STANDINGS))
+            by = f"\n  by: {rng.choice(self.ids)}" if status == "superseded" else ""
+            if found := STANDING.search(text):
+                victim.write_text(text[:found.start(2)] + status + by + text[found.end(2):],
+                                  encoding="utf-8")
+            else:
+                victim.write_text(f"{text}standing:\n  status: {status}{by}\n",
+                                  encoding="utf-8")
+        elif action == "succession" and (lines := list(STATUS.finditer(text))):
+            line = rng.choice(lines)  # a claim's status line: name a successor after it
+            field = rng.choice(["successor", "supersedes"])
+            indent = line.group(1)[:-len("status: ")].lstrip("\n")
+            victim.write_text(f"{text[:line.end(2)]}\n{indent}{field}: {rng.choice(self.ids)}"
+                              f"{text[line.end(2):]}", encoding="utf-8")
         elif action == "delete":
             victim.unlink()
         elif action == "restore":
@@ -224,3 +248,38 @@ def test_a_large_change_is_checked_in_full(clean: tuple[Path, Path],
         real_scope(self, *args)) or scoped[-1])
     assert "KB032" in _agree(root, archives)
     assert scoped == [False, False]  # the cached run and the one without a cache
+
+
+def test_a_retracted_source_rechecks_the_claims_citing_it(clean: tuple[Path, Path]) -> None:
+    """A claim's status findings depend on its sources' design and standing (KB048, KB052)."""
+    root, archives = clean
+    berman = root / "sources" / "berman-2000.yaml"
+    record = _record(berman)
+    _write(berman, {**record, "standing": {"status": "retracted", "date": "2024-01-01"}})
+    assert "KB052" in _agree(root, archives)
+    _write(berman, {**record, "design": "in-vitro-study"})
+    assert "KB042" in _agree(root, archives)  # ketamine's human claims rest on it
+    _write(berman, record)
+    assert _agree(root, archives) == []
+
+
+def test_a_successor_is_rechecked_from_either_side(clean: tuple[Path, Path]) -> None:
+    """KB047 of an unchanged claim depends on the claim that names it as its successor."""
+    root, archives = clean
+    ketamine = root / "agents" / "ketamine.yaml"
+    original = _record(ketamine)
+    record = _record(ketamine)
+    first, second = record["claims"][0], record["claims"][2]
+    first["supersedes"] = second["id"]
+    second["successor"] = first["id"]
+    _write(ketamine, record)
+    assert _agree(root, archives) == []
+    host = root / "conditions" / "major-depressive-disorder.yaml"
+    stray = _record(host)
+    stray.setdefault("claims", []).append({
+        **second, "id": "mdd-successor-test", "subject": "ketamine", "predicate": "used_for",
+        "successor": first["id"]})
+    _write(host, stray)
+    assert "KB047" in _agree(root, archives)  # the new claim is not named back
+    _write(ketamine, original)
+    assert "KB047" in _agree(root, archives)

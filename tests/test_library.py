@@ -43,7 +43,8 @@ def test_broken_kb_gives_a_sorted_report(kb_copy: Path, write_record: Write) -> 
 
 
 def test_warnings_and_strict(kb_copy: Path, write_record: Write) -> None:
-    write_record("sources/uncited.yaml", "id: uncited\ntitle: T\ntype: web-page\n")
+    write_record("sources/uncited.yaml",
+                 "id: uncited\ntitle: T\ntype: web-page\ndesign: web-page\n")
     report = validate_kb(kb_copy, sources_dir=ARCHIVES)
     [finding] = report.findings
     assert (finding.code, finding.severity, finding.line, finding.column) == (

@@ -20,7 +20,7 @@ from tests.conftest import DATA
 
 QUERY_KB = DATA / "query-kb"
 CLAIM_KEYS = {"id", "host", "subject", "predicate", "object", "statement", "status", "context",
-              "figures", "evidence", "inventory", "notes"}
+              "figures", "evidence", "inventory", "searches", "successor", "supersedes", "notes"}
 CHAIN = ["ketamine-blocks-nmda-receptor", "nmda-block-leads-to-bdnf",
          "bdnf-leads-to-antidepressant-effect"]
 
@@ -64,7 +64,8 @@ def test_claim_filters(kb: KnowledgeBase) -> None:
     refuted = kb.claims(status="refuted")
     assert [c["id"] for c in refuted] == ["ketamine-agonist-of-nmda-receptor"]
     by_source = {c["id"] for c in kb.claims(source="zanos-2016")}
-    assert by_source == {"hnk-metabolite-of-ketamine", "hnk-activates-ampa", "ampa-leads-to-bdnf"}
+    assert by_source == {"hnk-metabolite-of-ketamine", "hnk-activates-ampa", "ampa-leads-to-bdnf",
+                         "esketamine-enantiomer-of-ketamine"}
     peer = {c["id"] for c in kb.claims(about="ketamine", peer_reviewed=True)}
     assert "ketamine-blocks-nmda-receptor" in peer
     assert "ketamine-used-for-markup" not in peer  # only a web page supports it

@@ -52,7 +52,8 @@ def _kb(root: Path, agent_claims: list[dict[str, Any]], summary: str = "A drug."
     """A valid KB: two journal articles and the agent ketamine with these claims."""
     for source in ("paper-a", "paper-b"):
         _write(root, "sources", {"id": source, "title": f"Paper {source}",
-                                 "type": "journal-article", "journal": "J", "date": "2020"})
+                                 "type": "journal-article", "design": "randomised-controlled-trial",
+                                 "journal": "J", "date": "2020"})
     _write(root, "agents", {"id": "ketamine", "name": "Ketamine", "summary": summary,
                             "claims": agent_claims})
     return root

@@ -177,7 +177,8 @@ def test_a_condition_that_changes_kind_is_seen_by_the_indication(
 def test_a_source_only_an_action_cites_is_not_unused(
         acting: Callable[[], list[str]], kb_copy: Path) -> None:
     _write(kb_copy / "sources" / "fda-notice.yaml",
-           {"id": "fda-notice", "title": "A notice", "type": "regulatory-notice"})
+           {"id": "fda-notice", "title": "A notice", "type": "regulatory-notice",
+            "design": "regulatory-decision"})
     assert "KB050" in acting()
     _with_actions(kb_copy, {**ACTION, "source": "fda-notice"})
     assert "KB050" not in acting()

@@ -4,7 +4,8 @@ Canonical form:
 
 * keys in a fixed order: `id`, `name` (`title` for sources), `synonyms`, the kind's other
   fields in model order, then `xrefs`, `notes`, `claims`; a claim's, a figure's, an evidence
-  item's, a context's and a regulatory action's keys in their model order; xrefs sorted by
+  item's, a search's, a context's, a standing's and a regulatory action's keys in their
+  model order; xrefs sorted by
   prefix;
 * synonyms sorted (case-insensitively) with exact duplicates removed;
 * fields that are null or empty are left out (they mean the same as absent);
@@ -38,8 +39,6 @@ INDENT = 2
 MODELINE_PREFIX = "# yaml-language-server:"
 
 _SHARED_TAIL = ("xrefs", "notes", "claims")
-_CLAIM_KEYS = ("id", "subject", "predicate", "object", "statement", "status", "context",
-               "figures", "evidence", "inventory", "notes")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -66,10 +65,11 @@ def record_key_order(kind: str) -> tuple[str, ...]:
 
 
 def _nested_orders() -> dict[str, tuple[str, ...]]:
-    from ketakb.models import Context, Evidence, Figure, RegulatoryAction
+    from ketakb.models import Claim, Context, Evidence, Figure, RegulatoryAction, Search, Standing
 
     return {"context": _model_keys(Context), "figures": _model_keys(Figure),
-            "evidence": _model_keys(Evidence), "claims": _CLAIM_KEYS,
+            "evidence": _model_keys(Evidence), "searches": _model_keys(Search),
+            "claims": _model_keys(Claim), "standing": _model_keys(Standing),
             "regulatory": _model_keys(RegulatoryAction)}
 
 
@@ -88,6 +88,8 @@ def normalise(record: dict[str, Any], kind: str) -> dict[str, Any]:
     """The record's values in canonical order, with the canonical list normalisations."""
     nested = _nested_orders()
     out = _ordered(record, record_key_order(kind))
+    if "standing" in out:
+        out["standing"] = _ordered(out["standing"], nested["standing"])
     if "synonyms" in out:
         out["synonyms"] = sorted(set(out["synonyms"]), key=lambda s: (s.casefold(), s))
     if "xrefs" in out:
@@ -101,7 +103,7 @@ def normalise(record: dict[str, Any], kind: str) -> dict[str, Any]:
         claims = []
         for claim in out["claims"]:
             claim = _ordered(claim, nested["claims"])
-            for key in ("context", "figures", "evidence"):
+            for key in ("context", "figures", "evidence", "searches"):
                 if key not in claim:
                     continue
                 if key == "context":

@@ -87,6 +87,9 @@ _CLAIMS = """\
 #         stance: supports      # supports | disputes | qualifies
 #         quote: "TODO verbatim, at most 30 words"  # required if the source is archived
 #         locator: TODO page, section or paragraph
+#     searches:                 # required for hypothesis and unsupported: who looked, where
+#       - {{date: "TODO YYYY-MM-DD", database: PubMed, query: TODO search string,
+#          found: TODO what was found, with source ids}}
 """
 
 _BODY: dict[str, str] = {
@@ -94,6 +97,17 @@ _BODY: dict[str, str] = {
 title: TODO the document's title
 type: web-page                 # journal-article|review|clinical-trial|regulatory-notice|
 #                              # book|news|web-page; peer-reviewed types need `journal`
+design: web-page               # what it is as evidence: meta-analysis|systematic-review|
+#                              # randomised-controlled-trial|non-randomised-trial|
+#                              # observational-study|case-series|narrative-review|
+#                              # animal-study|in-vitro-study|prescribing-information|
+#                              # regulatory-decision|guideline|opinion|web-page (CONTRIBUTING)
+# species: [human]             # studied: human|mouse|rat|guinea-pig|rabbit|cat|dog|pig|
+#                              # sheep|non-human-primate|zebrafish|xenopus|other-animal
+# n: TODO                      # participants or animals, as the source itself states
+# study: TODO-study-id         # only when another source reports the same study
+# standing: {{status: current, date: "TODO YYYY-MM-DD"}}  # or corrected|retracted|
+#                              # withdrawn|preprint|superseded (with by: TODO-source-id)
 # authors: [TODO Surname AB]   # as the source lists them
 # publisher: TODO who published it (web pages, books, news, regulators)
 # journal: TODO journal name   # required for journal-article, review, clinical-trial

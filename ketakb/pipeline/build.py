@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ketakb.certainty import claim_system
 from ketakb.findings import Finding
 from ketakb.pipeline.quotes import normalise
 from ketakb.pipeline.scope import Tracker
@@ -108,6 +109,11 @@ def _context_key(claim: dict[str, Any]) -> str:
     return _CANONICAL.encode(context) if context else "{}"
 
 
+def _joined(species: list[str] | None) -> str | None:
+    """A list of species ids in one column (ids hold no commas)."""
+    return None if species is None else ",".join(species)
+
+
 def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> RecordRows:
     """The table rows of one valid record (computed wherever the file was checked).
 
@@ -117,10 +123,14 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
     ident = record["id"]
     name = display_name(record)
     source = kind == "source"
+    standing = record.get("standing") or {}
     row: RecordRow = (ident, kind, name, record.get("type") if source else None,
                       record.get("archive"), key,
                       json.dumps(record_json(record, kind), ensure_ascii=False) if queried
-                      else None)
+                      else None, record.get("design") if source else None,
+                      _joined(record.get("species")) if source else None,
+                      record.get("study") if source else None, standing.get("status"),
+                      standing.get("by"))
     names: list[NameRow] = []
     search: list[SearchRow] = []
     if queried:
@@ -134,16 +144,21 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
     figures: list[FigureRow] = []
     for i, claim in enumerate(record.get("claims", ())):
         claim_id = claim["id"]
+        system = claim_system(claim.get("context"))
         claims.append((claim_id, ident, claim["subject"], claim["predicate"],
                        claim["object"], claim["status"], _context_key(claim), key, i,
                        json.dumps(claim_json(claim, ident), ensure_ascii=False)
-                       if queried else None))
+                       if queried else None, len(claim.get("searches", ())),
+                       claim.get("successor"),
+                       claim.get("supersedes")))
         if queried:
             search.append((claim["statement"], claim_id, "claim", "statement"))
         for j, evidence in enumerate(claim["evidence"]):
             quote = evidence.get("quote")
-            evidence_rows.append((key, i, j, claim_id, claim["status"], evidence["source"],
-                                  evidence["stance"], quote and normalise(quote)))
+            evidence_rows.append((key, i, j, claim_id, claim["status"], system,
+                                  evidence["source"],
+                                  evidence["stance"], quote and normalise(quote),
+                                  evidence.get("design"), _joined(evidence.get("species"))))
             if quote and queried:
                 search.append((quote, claim_id, "claim", "quote"))
         figures += [(key, i, j, figure["source"], figure["measure"], potency(figure))

@@ -38,8 +38,12 @@ def _note_rows(store: Store, where: str, params: tuple[str, ...]) -> None:
         SELECT source, 1 FROM evidence WHERE path {where} UNION ALL
         SELECT source, 1 FROM figures WHERE path {where} UNION ALL
         SELECT source, 1 FROM regulatory WHERE path {where} UNION ALL
-        SELECT indication, 1 FROM regulatory WHERE path {where} AND indication IS NOT NULL""",
-               params * 8)
+        SELECT indication, 1 FROM regulatory WHERE path {where} AND indication IS NOT NULL
+        UNION ALL SELECT standing_by, 1 FROM records WHERE path {where}
+                  AND standing_by IS NOT NULL
+        UNION ALL SELECT successor, 1 FROM claims WHERE path {where} AND successor IS NOT NULL
+        UNION ALL SELECT supersedes, 1 FROM claims WHERE path {where}
+                  AND supersedes IS NOT NULL""", params * 11)
     db.execute(f"INSERT INTO dirty_pairs SELECT subject, object FROM claims WHERE path {where}",
                params)
 
@@ -104,8 +108,10 @@ class CrossScope:
         A finding of a file depends on the file's own rows and on the rows elsewhere that
         define the ids it names, cite its records' ids, or state a claim on the same subject
         and object; so the scope holds the changed files, the files naming an id a changed
-        file defined, the records a changed file referred to, and the claims on a pair a
-        changed file's claims were on.
+        file defined (as a claim's subject, object, evidence or figure source, successor or
+        superseded claim, or a source's superseding source: a changed design or standing
+        re-checks every claim citing the source), the records and claims a changed file
+        referred to, and the claims on a pair a changed file's claims were on.
         """
         self._settings = settings
         self.scoped = False
@@ -136,6 +142,10 @@ class CrossScope:
                 UNION SELECT path FROM figures WHERE source IN defined
                 UNION SELECT path FROM regulatory WHERE source IN defined
                 UNION SELECT path FROM regulatory WHERE indication IN defined
+                UNION SELECT path FROM records WHERE standing_by IN defined
+                UNION SELECT path FROM claims WHERE successor IN defined
+                UNION SELECT path FROM claims WHERE supersedes IN defined
+                UNION SELECT path FROM claims WHERE id IN referenced
                 UNION SELECT c.path FROM dirty_pairs p
                       JOIN claims c ON c.subject = p.subject AND c.object = p.object;
             DROP TABLE temp.defined;

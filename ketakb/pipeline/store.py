@@ -44,7 +44,7 @@ from ketakb import __version__
 from ketakb.files import printable_path
 from ketakb.findings import Finding
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 CACHE_ENV = "KETAKB_CACHE_DIR"
 #: Above this many files a query trusts the folders' signature (files added, removed or
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
@@ -64,31 +64,42 @@ CREATE INDEX files_stat ON files (path, size, mtime_ns, ctime_ns, inode, digest)
 -- the few files with findings of their own, and the broken ones, without scanning them all
 CREATE INDEX files_with_findings ON files (path) WHERE findings <> '[]';
 CREATE INDEX files_broken ON files (path, kind) WHERE NOT valid;
+-- a source's design, species (comma-joined), study, standing and the source superseding it
+-- are what the certainty of the claims citing it is computed from (`ketakb.certainty`)
 CREATE TABLE records (
     id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, type TEXT, archive TEXT,
-    path TEXT NOT NULL, json TEXT
+    path TEXT NOT NULL, json TEXT, design TEXT, species TEXT, study TEXT, standing TEXT,
+    standing_by TEXT
 );
 CREATE INDEX records_id ON records (id);
+CREATE INDEX records_standing_by ON records (standing_by) WHERE standing_by IS NOT NULL;
 CREATE INDEX records_kind ON records (kind, id);
 CREATE INDEX records_path ON records (path);
 CREATE TABLE names (key TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL);
 CREATE INDEX names_key ON names (key);
 CREATE INDEX names_path ON names (path);
+-- `searches`: how many literature searches the claim records
 CREATE TABLE claims (
     id TEXT NOT NULL, host TEXT NOT NULL, subject TEXT NOT NULL, predicate TEXT NOT NULL,
     object TEXT NOT NULL, status TEXT NOT NULL, context TEXT NOT NULL, path TEXT NOT NULL,
-    pos INTEGER NOT NULL, json TEXT
+    pos INTEGER NOT NULL, json TEXT, searches INTEGER NOT NULL, successor TEXT,
+    supersedes TEXT
 );
+CREATE INDEX claims_successor ON claims (successor) WHERE successor IS NOT NULL;
+CREATE INDEX claims_supersedes ON claims (supersedes) WHERE supersedes IS NOT NULL;
 CREATE INDEX claims_id ON claims (id);
 CREATE INDEX claims_subject ON claims (subject, object);
 CREATE INDEX claims_object ON claims (object);
 CREATE INDEX claims_host ON claims (host);
 CREATE INDEX claims_path ON claims (path);
 -- clustered by claim (no rowid), so checks that look at all of a claim's evidence read it
--- in one sequential pass; the claim's status is repeated here for the same reason
+-- in one sequential pass; the claim's status and system (human, animal or in-vitro, as
+-- `ketakb.certainty` reads its context) are repeated here for the same reason; `design` and
+-- `species` (comma-joined) narrow the source's for this item
 CREATE TABLE evidence (
     path TEXT NOT NULL, claim_pos INTEGER NOT NULL, pos INTEGER NOT NULL, claim TEXT NOT NULL,
-    status TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL, quote_normalised TEXT,
+    status TEXT NOT NULL, system TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL,
+    quote_normalised TEXT, design TEXT, species TEXT,
     PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
 CREATE INDEX evidence_claim ON evidence (claim);
@@ -163,15 +174,20 @@ _SEARCH_BITS = 20
 # Table rows are plain tuples in the order of their table's columns, as `executemany` takes
 # them: a named tuple per row would cost 0.2 s to unpickle from the workers at 10,000 records.
 
-#: `records`: id, kind, name, type (sources), archive, path, json (when queried).
-RecordRow = tuple[str, str, str, "str | None", "str | None", str, "str | None"]
+#: `records`: id, kind, name, type (sources), archive, path, json (when queried), and of
+#: sources: design, species (comma-joined), study, standing status, superseding source.
+RecordRow = tuple[str, str, str, "str | None", "str | None", str, "str | None", "str | None",
+                  "str | None", "str | None", "str | None", "str | None"]
 #: `names`: case-folded name, id, path.
 NameRow = tuple[str, str, str]
-#: `claims`: id, host, subject, predicate, object, status, context key, path, position, json.
-ClaimRow = tuple[str, str, str, str, str, str, str, str, int, "str | None"]
-#: `evidence`: path, claim position, position, claim id, claim status, source, stance,
-#: normalised quote.
-EvidenceRow = tuple[str, int, int, str, str, str, str, "str | None"]
+#: `claims`: id, host, subject, predicate, object, status, context key, path, position, json,
+#: number of searches, successor, supersedes.
+ClaimRow = tuple[str, str, str, str, str, str, str, str, int, "str | None", int, "str | None",
+                 "str | None"]
+#: `evidence`: path, claim position, position, claim id, claim status, claim system, source,
+#: stance, normalised quote, design, species (comma-joined).
+EvidenceRow = tuple[str, int, int, str, str, str, str, str, "str | None", "str | None",
+                    "str | None"]
 #: `figures`: path, claim position, position, source, measure, potency (`units.potency`).
 FigureRow = tuple[str, int, int, str, str, "float | None"]
 #: `regulatory`: path, position, agent, date, agency, jurisdiction, product, source,
@@ -232,9 +248,9 @@ def checker_fingerprint() -> str:
     """
     package = Path(__file__).resolve().parent.parent
     parts = []
-    for name in ("findings", "models", "shapes", "vocab", "pipeline/build", "pipeline/checks",
-                 "pipeline/loader", "pipeline/parse", "pipeline/quotes", "pipeline/scope",
-                 "pipeline/store", "pipeline/validation", "units"):
+    for name in ("certainty", "findings", "models", "shapes", "units", "vocab",
+                 "pipeline/build", "pipeline/checks", "pipeline/loader", "pipeline/parse",
+                 "pipeline/quotes", "pipeline/scope", "pipeline/store", "pipeline/validation"):
         st = (package / f"{name}.py").stat()
         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
@@ -581,10 +597,13 @@ class Store:
         db.executemany("INSERT INTO files (rowid, path, kind, size, mtime_ns, ctime_ns, inode, "
                        "digest, valid, record, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        batch.files)
-        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", batch.records)
+        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       batch.records)
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
-        db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.claims)
-        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch.evidence)
+        db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       batch.claims)
+        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       batch.evidence)
         db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)", batch.figures)
         db.executemany("INSERT INTO regulatory VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        batch.regulatory)

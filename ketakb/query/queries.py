@@ -113,6 +113,15 @@ def _kind_rank(kind: str) -> int:
     return order.index(kind) if kind in order else len(order)
 
 
+def _overlapping(first: list[Claim], second: list[Claim]
+                 ) -> tuple[list[Claim], list[Claim]]:
+    """The claims of each side whose context overlaps some claim's on the other side."""
+    return ([c for c in first if any(vocab.contexts_overlap(c.get("context"), o.get("context"))
+                                     for o in second)],
+            [c for c in second if any(vocab.contexts_overlap(c.get("context"), o.get("context"))
+                                      for o in first)])
+
+
 def _opposites(predicate: str) -> tuple[str, ...]:
     """The predicates that contradict `predicate` (none for one outside the vocabulary)."""
     known = vocab.PREDICATES.get(predicate)
@@ -555,9 +564,10 @@ class KnowledgeBase:
 
         {"disputed": [{"claim", "supports", "disputes", "qualifies"}] for every contested,
         refuted or outdated claim (source ids on each side), "opposing": [{"claims"}] for
-        every two opposite predicates stated on the same subject and object: the claims
-        with one predicate, then those with the other, each side by id, the side with the
-        first id first (usually a pair). One entry for a side of many claims, not one for
+        every two opposite predicates stated on the same subject and object in overlapping
+        contexts (`vocab.contexts_overlap`: a rat study does not oppose a human one): the
+        claims with one predicate, then those with the other, each side by id, the side with
+        the first id first (usually a pair). One entry for a side of many claims, not one for
         each pair of them, keeps the answer as long as the claims.
         """
         claims = self._claims()
@@ -580,8 +590,10 @@ class KnowledgeBase:
             stated = by_pair[pair]
             clashes = {tuple(sorted((predicate, other))) for predicate in stated
                        for other in _opposites(predicate) if other in stated}
-            found = sorted((sorted((stated[a], stated[b]), key=lambda side: side[0]["id"])
-                            for a, b in clashes),
+            overlapping = [pair_sides for a, b in clashes
+                           if all(pair_sides := _overlapping(stated[a], stated[b]))]
+            found = sorted((sorted(pair_sides, key=lambda side: side[0]["id"])
+                            for pair_sides in overlapping),
                            key=lambda sides: (sides[0][0]["id"], sides[1][0]["id"]))
             opposing += [{"claims": [*first, *second]} for first, second in found]
         return {"disputed": disputed, "opposing": opposing}
