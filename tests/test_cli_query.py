@@ -143,8 +143,8 @@ def test_explain_tree_and_json() -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "Ketamine → Rapid antidepressant effect: 6 chains"
-    assert "├── channel_blocker_of → NMDA receptor  [established · high]  berman-2000, review-2018" \
-        in result.stdout
+    assert ("├── channel_blocker_of → NMDA receptor  [established · high]  berman-2000, "
+            "review-2018") in result.stdout
     assert "metabolite_of (structural, not causal) ← (2R,6R)-hydroxynorketamine" in result.stdout
     assert "agonist_of" not in result.stdout
     doc = run_json("explain", "rapid-antidepressant-effect")
