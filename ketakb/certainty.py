@@ -307,10 +307,29 @@ def summary(assessment: Assessment) -> Certainty:
             "dispute": LEVELS[assessment.dispute], "system": assessment.system}
 
 
+#: What the level of a claim reads of its items: each item's unit (as the index of its first
+#: occurrence) and its facts, not the source ids.
+_Shape = tuple[tuple[int, str, str, str, tuple[str, ...], str, bool, bool], ...]
+
+
+@lru_cache(maxsize=4096)
+def _summary(claim_sys: str, shape: _Shape) -> Certainty:
+    """`summary` of the claims whose evidence has this shape: computed once for them all (a
+    large KB has far fewer shapes than claims; the text of the steps is what costs)."""
+    items = tuple(Item(str(unit), stance, design, ceiling, species, standing, str(unit), peer,
+                       authority)
+                  for unit, stance, design, ceiling, species, standing, peer, authority in shape)
+    return summary(assess_system(claim_sys, items))
+
+
 def with_certainty(claim: StoredClaim, sources: Mapping[str, Mapping[str, Any]]) -> Claim:
     """A claim as queries and exports give it: `claim_json` plus its computed "certainty".
     The one place a claim's JSON gains it, so every command and export agrees."""
-    return {**claim, "certainty": summary(of_claim(claim, sources))}
+    first: dict[str, int] = {}
+    shape = tuple((first.setdefault(it.unit, len(first)), it.stance, it.design, it.ceiling,
+                   it.species, it.standing, it.peer_reviewed, it.authoritative)
+                  for it in items_of(claim, sources))
+    return {**claim, "certainty": {**_summary(claim_system(claim.get("context")), shape)}}
 
 
 def assessment_json(assessment: Assessment) -> AssessmentJson:
