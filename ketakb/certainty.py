@@ -48,6 +48,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ketakb import vocab
+from ketakb.shapes import AssessmentJson, Certainty, Claim, StoredClaim
 
 #: Certainty levels, weakest first; a level is its index here.
 LEVELS = ("none", "very-low", "low", "moderate", "high")
@@ -148,6 +149,12 @@ def items_of(claim: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]])
     return found
 
 
+def peer_supported(items: Iterable[Item]) -> bool:
+    """Whether a claim has peer-reviewed support: an item that supports it cites a source
+    that is peer-reviewed (`Item.peer_reviewed`: a preprint is not)."""
+    return any(it.stance == "supports" and it.peer_reviewed for it in items)
+
+
 @dataclass(frozen=True)
 class Graded:
     """One item's level for one claim system, with the steps that led there."""
@@ -171,7 +178,8 @@ def grade(claim_sys: str, design: str, ceiling: str, species: tuple[str, ...],
         distance = abs(SYSTEMS.index(system) - SYSTEMS.index(claim_sys))
         level = max(level - distance, VERY_LOW)
         direct = False
-        steps.append(f"{system} evidence for a {claim_sys} claim: indirect, −{distance}")
+        article = "a" if claim_sys == "human" else "an"
+        steps.append(f"{system} evidence for {article} {claim_sys} claim: indirect, −{distance}")
     penalty = STANDING_PENALTY.get(standing, 0)
     if penalty:
         level = max(level - penalty, VERY_LOW)
@@ -282,3 +290,58 @@ def assess_system(claim_sys: str, items: tuple[Item, ...]) -> Assessment:
     steps.append(f"certainty = {LEVELS[level]}")
     return Assessment(claim_sys, level, support, dispute,
                       (*support_units, *dispute_units), ignored, tuple(steps))
+
+
+# -- the JSON the read side shows ----------------------------------------------------------
+
+
+def of_claim(claim: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]]
+             ) -> Assessment:
+    """A claim's assessment, from the claim and its sources as the YAML gives them."""
+    return assess(claim.get("context"), items_of(claim, sources))
+
+
+def summary(assessment: Assessment) -> Certainty:
+    """A claim's "certainty" key: its level, S, D and system."""
+    return {"level": LEVELS[assessment.level], "support": LEVELS[assessment.support],
+            "dispute": LEVELS[assessment.dispute], "system": assessment.system}
+
+
+#: What the level of a claim reads of its items: each item's unit (as the index of its first
+#: occurrence) and its facts, not the source ids.
+_Shape = tuple[tuple[int, str, str, str, tuple[str, ...], str, bool, bool], ...]
+
+
+@lru_cache(maxsize=4096)
+def _summary(claim_sys: str, shape: _Shape) -> Certainty:
+    """`summary` of the claims whose evidence has this shape: computed once for them all (a
+    large KB has far fewer shapes than claims; the text of the steps is what costs)."""
+    items = tuple(Item(str(unit), stance, design, ceiling, species, standing, str(unit), peer,
+                       authority)
+                  for unit, stance, design, ceiling, species, standing, peer, authority in shape)
+    return summary(assess_system(claim_sys, items))
+
+
+def with_certainty(claim: StoredClaim, sources: Mapping[str, Mapping[str, Any]]) -> Claim:
+    """A claim as queries and exports give it: `claim_json` plus its computed "certainty".
+    The one place a claim's JSON gains it, so every command and export agrees."""
+    first: dict[str, int] = {}
+    shape = tuple((first.setdefault(it.unit, len(first)), it.stance, it.design, it.ceiling,
+                   it.species, it.standing, it.peer_reviewed, it.authoritative)
+                  for it in items_of(claim, sources))
+    return {**claim, "certainty": {**_summary(claim_system(claim.get("context")), shape)}}
+
+
+def assessment_json(assessment: Assessment) -> AssessmentJson:
+    """How the certainty was reached, every unit and step: what `show CLAIM-ID` prints."""
+    return {
+        "system": assessment.system,
+        "units": [{"id": unit.id, "stance": unit.stance, "sources": list(unit.sources),
+                   "design": unit.design, "system": unit.system, "direct": unit.direct,
+                   "peer_reviewed": unit.peer_reviewed, "level": LEVELS[unit.level],
+                   "steps": list(unit.steps)} for unit in assessment.units],
+        "support": LEVELS[assessment.support], "dispute": LEVELS[assessment.dispute],
+        "level": LEVELS[assessment.level],
+        "ignored": [{"source": it.source, "stance": it.stance, "standing": it.standing}
+                    for it in assessment.ignored],
+        "steps": list(assessment.steps)}

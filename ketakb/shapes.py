@@ -120,8 +120,19 @@ class Search(TypedDict):
     found: str
 
 
-class Claim(TypedDict):
-    """A claim, as `claim_json` writes it."""
+class Certainty(TypedDict):
+    """How sure the KB is that a claim holds (`ketakb.certainty`): the `level`, the support S
+    and dispute D it follows from (level names of `ketakb.certainty.LEVELS`), and the
+    claim's `system` (human, animal or in-vitro)."""
+
+    level: str
+    support: str
+    dispute: str
+    system: str
+
+
+class StoredClaim(TypedDict):
+    """A claim's YAML fields and host, as `claim_json` writes them (and the index stores)."""
 
     id: str
     host: str
@@ -138,6 +149,62 @@ class Claim(TypedDict):
     successor: str | None
     supersedes: str | None
     notes: str | None
+
+
+class ClaimExtras(TypedDict):
+    """What a claim's JSON adds to `StoredClaim` when it is read: computed from its sources,
+    which other files hold, so never stored with it (`ketakb.certainty.with_certainty`)."""
+
+    certainty: Certainty
+
+
+class Claim(StoredClaim, ClaimExtras):
+    """A claim, as queries and exports give it: `claim_json` plus `ClaimExtras`."""
+
+
+class CertaintyUnit(TypedDict):
+    """One independent line of evidence as the certainty rule weighs it (`certainty.Unit`):
+    its study or source id, side, sources, the design that sets its level, its system (null
+    for designs with none of their own), whether it is direct and peer-reviewed, its level
+    and the steps that led there."""
+
+    id: str
+    stance: str
+    sources: list[str]
+    design: str
+    system: str | None
+    direct: bool
+    peer_reviewed: bool
+    level: str
+    steps: list[str]
+
+
+class NotWeighed(TypedDict):
+    """An evidence item the rule lists but does not weigh: it qualifies the claim, or its
+    source is retracted or withdrawn (`standing`)."""
+
+    source: str
+    stance: str
+    standing: str
+
+
+class AssessmentJson(TypedDict):
+    """How a claim's certainty was reached: the units weighed (supporting first), S, D, the
+    level, the items not weighed, and every step as text (the last three: S, D, level)."""
+
+    system: str
+    units: list[CertaintyUnit]
+    support: str
+    dispute: str
+    level: str
+    ignored: list[NotWeighed]
+    steps: list[str]
+
+
+class ShownClaim(Claim):
+    """`show CLAIM-ID`: the claim plus how its certainty was reached."""
+
+    assessment: AssessmentJson
 
 
 class _RecordKeys(TypedDict):
@@ -220,14 +287,23 @@ class Shown(Record):
     claims: list[Claim]
 
 
+class WeakestLink(TypedDict):
+    """A chain's step of lowest certainty (the first of them on a tie), and its level."""
+
+    claim: str
+    level: str
+
+
 class ChainDirection(TypedDict):
     """What a chain asserts about how its first record changes its last: `net` "raises",
     "lowers" or "not asserted"; each step's predicate `effects` ("raises", "lowers",
-    "structural", "undirected"); the claims whose step `breaks` the composition."""
+    "structural", "undirected"); the claims whose step `breaks` the composition; and its
+    `weakest` link, which bounds how sure the chain as a whole can be."""
 
     net: str
     effects: list[str]
     breaks: list[str]
+    weakest: WeakestLink
 
 
 #: `explain`: the chains of claims from "from" to "target" ("from" is a keyword);
@@ -302,6 +378,7 @@ class ClaimCounts(TypedDict):
     by_status: dict[str, int]
     peer_reviewed: int
     peer_reviewed_share: float
+    by_certainty: dict[str, int]
 
 
 class QuoteCounts(TypedDict):
@@ -327,9 +404,9 @@ def display_name(record: Mapping[str, Any]) -> str:
     return str(record.get("name") or record.get("title") or record["id"])
 
 
-def claim_json(claim: Mapping[str, Any], host: str) -> Claim:
-    """A claim of a valid record's YAML in the shape `Claim`; a figure gains `FigureExtras`
-    where its unit converts (`ketakb.units.normalise`)."""
+def claim_json(claim: Mapping[str, Any], host: str) -> StoredClaim:
+    """A claim of a valid record's YAML in the shape `StoredClaim`; a figure gains
+    `FigureExtras` where its unit converts (`ketakb.units.normalise`)."""
     return {
         "id": claim["id"],
         "host": host,

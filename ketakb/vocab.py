@@ -8,7 +8,7 @@ for pydantic. The models, the checks, the renderers and the docs all read from h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
@@ -187,12 +187,6 @@ def peer_reviewed(source_type: str | None, standing: str | None = None) -> bool:
     status rules (in SQL and `ketakb.certainty`) read the same PEER_REVIEWED_TYPES."""
     return source_type in PEER_REVIEWED_TYPES and standing != "preprint"
 
-
-def peer_supported(stances_and_types: Iterable[tuple[str, str | None]]) -> bool:
-    """Whether a claim has peer-reviewed support: some evidence that supports it cites a
-    peer-reviewed source. `stances_and_types`: each evidence's stance and its source's type."""
-    return any(stance == "supports" and peer_reviewed(source_type)
-               for stance, source_type in stances_and_types)
 
 #: Regulatory action → what it means: the `action` of an agent's `regulatory` entries, the
 #: dated decisions that `ketakb timeline` lists.

@@ -14,10 +14,13 @@ from ketakb.shapes import Claim, Graph, GraphEdge
 from tests.conftest import DATA
 
 
-def _claim(ident: str, predicate: str) -> Claim:
+def _claim(ident: str, predicate: str, level: str = "moderate") -> Claim:
     return {"id": ident, "host": "a", "subject": "a", "predicate": predicate, "object": "b",
             "statement": "s", "status": "supported", "context": None, "figures": [],
-            "evidence": [], "inventory": [], "notes": None}
+            "evidence": [], "inventory": [], "searches": [], "successor": None,
+            "supersedes": None, "notes": None,
+            "certainty": {"level": level, "support": level, "dispute": "none",
+                          "system": "human"}}
 
 
 @pytest.mark.parametrize(("predicates", "net"), [
@@ -42,6 +45,12 @@ def test_a_structural_or_undirected_step_leaves_the_net_unasserted(breaking: str
     chain = direction([_claim("c0", "inhibits"), _claim("c1", breaking),
                        _claim("c2", "activates")])
     assert chain["net"] == NOT_ASSERTED and chain["breaks"] == ["c1"]
+
+
+def test_a_chain_is_as_sure_as_its_weakest_link_the_first_on_a_tie() -> None:
+    chain = direction([_claim("c0", "inhibits", "high"), _claim("c1", "activates", "low"),
+                       _claim("c2", "increases", "low"), _claim("c3", "treats", "moderate")])
+    assert chain["weakest"] == {"claim": "c1", "level": "low"}
 
 
 def test_every_predicate_states_what_it_says_of_a_direction() -> None:

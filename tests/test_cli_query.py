@@ -16,7 +16,8 @@ from tests.conftest import DATA, VALID_KB
 
 QUERY_KB = DATA / "query-kb"
 CLAIM_KEYS = {"id", "host", "subject", "predicate", "object", "statement", "status", "context",
-              "figures", "evidence", "inventory", "searches", "successor", "supersedes", "notes"}
+              "figures", "evidence", "inventory", "searches", "successor", "supersedes", "notes",
+              "certainty"}
 EVIDENCE_KEYS = {"source", "stance", "quote", "locator", "design", "species", "notes"}
 
 runner = CliRunner()
@@ -142,8 +143,8 @@ def test_explain_tree_and_json() -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "Ketamine → Rapid antidepressant effect: 6 chains"
-    assert "├── channel_blocker_of → NMDA receptor  [established]  berman-2000, review-2018" \
-        in result.stdout
+    assert ("├── channel_blocker_of → NMDA receptor  [established · high]  berman-2000, "
+            "review-2018") in result.stdout
     assert "metabolite_of (structural, not causal) ← (2R,6R)-hydroxynorketamine" in result.stdout
     assert "agonist_of" not in result.stdout
     doc = run_json("explain", "rapid-antidepressant-effect")

@@ -41,7 +41,8 @@ def test_json_document_uses_the_shapes(tmp_path: Path) -> None:
                                     "species": None, "notes": None}
     assert list(claim) == ["id", "host", "subject", "predicate", "object", "statement",
                            "status", "context", "figures", "evidence", "inventory", "searches",
-                           "successor", "supersedes", "notes"]
+                           "successor", "supersedes", "notes", "certainty"]
+    assert set(claim["certainty"]) == {"level", "support", "dispute", "system"}
 
 
 def test_jsonl_one_typed_object_per_line(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ from tests.conftest import DATA
 
 QUERY_KB = DATA / "query-kb"
 CLAIM_KEYS = {"id", "host", "subject", "predicate", "object", "statement", "status", "context",
-              "figures", "evidence", "inventory", "searches", "successor", "supersedes", "notes"}
+              "figures", "evidence", "inventory", "searches", "successor", "supersedes", "notes",
+              "certainty"}
 CHAIN = ["ketamine-blocks-nmda-receptor", "nmda-block-leads-to-bdnf",
          "bdnf-leads-to-antidepressant-effect"]
 

@@ -32,6 +32,7 @@ with open_kb("kb") as kb:
     print(claim["statement"], claim["evidence"][0]["stance"])
     print(claim["statment"])  # typo
     print(claim["evidence"][0]["stanse"])  # typo
+    print(claim["certainty"]["levle"])  # typo
     shown = kb.show("ketamine")
     if shown is not None:
         print(shown["summary"], shown["claims"][0]["host"])
@@ -113,6 +114,7 @@ COMMANDS: list[tuple[list[str], Any]] = [
     (["list", "--format", "json"], list[shapes.Record]),
     (["show", "ketamine", "--format", "json"], shapes.Shown),
     (["show", "zarate-2006", "--format", "json"], shapes.Shown),
+    (["show", "ketamine-blocks-nmda-receptor-channel", "--format", "json"], shapes.ShownClaim),
     (["claims", "--format", "json"], list[shapes.Claim]),
     (["search", "nmda", "--format", "json"], list[shapes.SearchHit]),
     (["explain", "rapid-antidepressant-effect", "--format", "json"], shapes.Explanation),
@@ -166,7 +168,10 @@ def test_nested_shapes_are_the_models_fields(shape: Any, model: type[models.Stri
 
 def test_claim_and_record_shapes_are_the_models_fields() -> None:
     """A field added to a model is a key of the shape too (else mypy rejects reading it)."""
-    assert set(shapes.Claim.__annotations__) == _fields(models.Claim) | {"host"}
+    computed = set(shapes.ClaimExtras.__annotations__)  # certainty: from the sources, not YAML
+    assert computed == {"certainty"}
+    assert set(shapes.Claim.__annotations__) == _fields(models.Claim) | {"host"} | computed
+    assert set(shapes.StoredClaim.__annotations__) == _fields(models.Claim) | {"host"}
     every_kind = set().union(*(_fields(m) for m in models.MODEL_OF_KIND.values()))
     assert set(shapes.Record.__annotations__) == every_kind - {"claims"} | {"kind"}
     assert shapes.Record.__required_keys__ == {"id", "kind"}

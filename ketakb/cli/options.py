@@ -10,6 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from ketakb import FROM_ENV, KB_ENV, KbLocation, bundled_kb, installed_kb, locate_kb
+from ketakb.certainty import LEVELS
+from ketakb.terminal import safe_text
 
 KbOption = Annotated[
     Optional[Path],
@@ -33,8 +35,8 @@ INTERNAL_ERROR = 3
 
 
 __all__ = ["INTERNAL_ERROR", "KB_ENV", "DebugOption", "FormatOption", "KbOption",
-           "NoCacheOption", "OutputFormat", "bundled_kb", "refuse_installed", "resolve_kb",
-           "writable_kb"]
+           "MinCertaintyOption", "NoCacheOption", "OutputFormat", "bundled_kb",
+           "refuse_installed", "resolve_kb", "writable_kb"]
 
 
 def resolve_kb(option: Path | None, *, param_hint: str = "--kb") -> KbLocation:
@@ -83,4 +85,28 @@ class OutputFormat(str, Enum):
 FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="table (plain text when piped), json or yaml."),
+]
+
+#: The levels `--min-certainty` takes: those of `ketakb.certainty.LEVELS` above none.
+MIN_LEVELS = LEVELS[1:]
+
+
+def _min_level(value: str | None) -> str | None:
+    """A level of MIN_LEVELS, or a usage error that lists them."""
+    if value is not None and value not in MIN_LEVELS:
+        raise typer.BadParameter(f"'{safe_text(value)}' is not a level; one of: "
+                                 f"{', '.join(MIN_LEVELS)}")
+    return value
+
+
+def _levels(incomplete: str) -> list[str]:
+    return [level for level in MIN_LEVELS if level.startswith(incomplete)]
+
+
+#: Only claims at least this certain.
+MinCertaintyOption = Annotated[
+    Optional[str],
+    typer.Option("--min-certainty", callback=_min_level, autocompletion=_levels,
+                 show_default=False, help="Only claims at least this certain (GRADE-style, "
+                 "computed from the evidence): " + ", ".join(MIN_LEVELS) + "."),
 ]

@@ -24,6 +24,7 @@ from ketakb.cli.options import (
     DebugOption,
     FormatOption,
     KbOption,
+    MinCertaintyOption,
     NoCacheOption,
     OutputFormat,
     resolve_kb,
@@ -121,18 +122,29 @@ def list_(
 @app.command()
 def show(
     query: Annotated[list[str], typer.Argument(
-        help="An id, name or synonym (any case; several words need no quotes).",
-        autocompletion=completion.record_ids)],
+        help="An id, name or synonym (any case; several words need no quotes), or a claim "
+             "id.", autocompletion=completion.record_ids)],
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Show one record with every claim that involves it, wherever that claim is stored."""
+    """Show one record with every claim that involves it, wherever that claim is stored; or
+    one claim with how its certainty was reached, step by step."""
     from ketakb.output import render
+    from ketakb.query.queries import NotFound
 
+    text = " ".join(query)
     with _open(kb, no_cache) as knowledge:
-        match = _lookup(knowledge, " ".join(query))
+        try:
+            match = knowledge.lookup(text)
+        except NotFound as err:
+            claim = None if err.matches else knowledge.show_claim(text.strip())
+            if claim is None:
+                render.not_found(err, sys.stderr)
+                raise typer.Exit(1) from None
+            _respond(claim, output, lambda out: render.claim_table(claim, out))
+            return
         doc = knowledge.show(match.id)
     assert doc is not None
     _respond(doc, output, lambda out: render.show_table(doc, out))
@@ -174,6 +186,7 @@ def claims(
         autocompletion=completion.predicates)] = None,
     peer_reviewed: Annotated[bool, typer.Option(
         "--peer-reviewed", help="Only claims a peer-reviewed source supports.")] = False,
+    min_certainty: MinCertaintyOption = None,
     output: FormatOption = TABLE,
     kb: KbOption = None,
     no_cache: NoCacheOption = False,
@@ -187,7 +200,8 @@ def claims(
         if source is not None:
             source = _lookup(knowledge, source).id
         found = knowledge.claims(about=about_id, source=source, status=status,
-                                 predicate=predicate, peer_reviewed=peer_reviewed)
+                                 predicate=predicate, peer_reviewed=peer_reviewed,
+                                 min_certainty=min_certainty)
     from ketakb.output import render
 
     _respond(found, output, lambda out: render.claims_table(found, out))
@@ -366,8 +380,8 @@ def stats(
     no_cache: NoCacheOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Counts: records by kind, claims by status and peer-reviewed support, sources by type,
-    quotes verified."""
+    """Counts: records by kind, claims by status, certainty and peer-reviewed support, sources
+    by type, quotes verified."""
     if sources_dir is not None and not sources_dir.is_dir():
         raise typer.BadParameter(f"'{sources_dir}' is not a folder", param_hint="--sources-dir")
     with _open(kb, no_cache) as knowledge:

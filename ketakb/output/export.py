@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple, TypedDict
 
-from ketakb import vocab
+from ketakb import certainty, vocab
 from ketakb.atomic import atomic_open as _atomic
 from ketakb.atomic import atomic_path
 from ketakb.findings import Finding
@@ -109,8 +109,9 @@ def load_kb(root: Path, *, use_cache: bool = True) -> Dataset:
                           report.error_findings)
     stored = sorted(using_store(root, use_cache, records_of),
                     key=lambda pair: (_KIND_RANK[pair[0]], pair[1]["id"]))
+    sources = {record["id"]: record for kind, record in stored if kind == "source"}
     return Dataset([Entry(kind, record_json(record, kind)) for kind, record in stored],
-                   [claim_json(claim, record["id"])
+                   [certainty.with_certainty(claim_json(claim, record["id"]), sources)
                     for _, record in stored for claim in record.get("claims", ())])
 
 
@@ -167,6 +168,16 @@ def csv_cell(value: object) -> str:
     return neutralise(text)
 
 
+#: A claim's certainty as three columns of the csv and sqlite exports: level, S and D.
+CERTAINTY_COLUMNS = ("certainty", "support", "dispute")
+
+
+def certainty_cells(claim: Claim) -> tuple[str, str, str]:
+    """The values of `CERTAINTY_COLUMNS` for a claim."""
+    found = claim["certainty"]
+    return found["level"], found["support"], found["dispute"]
+
+
 def record_columns(kind: str) -> list[str]:
     """The CSV columns of a kind: its canonical field order, without claims, plus `kind`."""
     from ketakb.authoring.canonical import record_key_order
@@ -175,8 +186,10 @@ def record_columns(kind: str) -> list[str]:
 
 
 CLAIM_COLUMNS = ["id", "host", "subject", "predicate", "object", "statement", "status",
-                 "context", "figures", "inventory", "notes", "evidence_count"]
-EVIDENCE_COLUMNS = ["claim", "position", "source", "stance", "quote", "locator", "notes"]
+                 "context", "figures", "inventory", "notes", "evidence_count",
+                 *CERTAINTY_COLUMNS]
+EVIDENCE_COLUMNS = ["claim", "position", "source", "stance", "quote", "locator", "notes",
+                    "design", "species"]
 REGULATORY_COLUMNS = ["agent", "position", *REGULATORY_KEYS]
 
 
@@ -202,7 +215,8 @@ def write_csv(data: Dataset, folder: Path) -> list[Path]:
 
     def claim_rows() -> Iterator[Mapping[str, object]]:
         for claim in data.claims:
-            yield {**claim, "evidence_count": len(claim["evidence"])}
+            yield {**claim, "evidence_count": len(claim["evidence"]),
+                   **dict(zip(CERTAINTY_COLUMNS, certainty_cells(claim), strict=True))}
 
     def evidence_rows() -> Iterator[Mapping[str, object]]:
         for claim in data.claims:
@@ -236,7 +250,12 @@ CREATE TABLE sources (
     id TEXT PRIMARY KEY REFERENCES records (id),
     type TEXT NOT NULL, peer_reviewed INTEGER NOT NULL, authors TEXT NOT NULL,
     publisher TEXT, journal TEXT, date TEXT, volume TEXT, issue TEXT, pages TEXT,
-    doi TEXT, pmid TEXT, pmcid TEXT, url TEXT, archive TEXT
+    doi TEXT, pmid TEXT, pmcid TEXT, url TEXT, archive TEXT,
+    design TEXT NOT NULL,
+    species TEXT,                    -- JSON array or NULL
+    n INTEGER, study TEXT,
+    standing TEXT,                   -- its standing's status: superseded, preprint, retracted …
+    superseded_by TEXT               -- the standing's `by`
 );
 CREATE INDEX sources_type ON sources (type);
 CREATE TABLE xrefs (
@@ -257,17 +276,23 @@ CREATE TABLE claims (
     figures TEXT NOT NULL,           -- JSON array
     inventory TEXT NOT NULL,         -- JSON array
     notes TEXT,
-    json TEXT NOT NULL               -- the claim's documented JSON shape
+    json TEXT NOT NULL,              -- the claim's documented JSON shape
+    certainty TEXT NOT NULL,         -- none, very-low, low, moderate or high
+    support TEXT NOT NULL,           -- the certainty rule's S, a level
+    dispute TEXT NOT NULL            -- and its D
 );
 CREATE INDEX claims_subject ON claims (subject, predicate);
 CREATE INDEX claims_object ON claims (object, predicate);
 CREATE INDEX claims_host ON claims (host);
 CREATE INDEX claims_status ON claims (status);
+CREATE INDEX claims_certainty ON claims (certainty);
 CREATE TABLE evidence (
     claim TEXT NOT NULL REFERENCES claims (id),
     position INTEGER NOT NULL,
     source TEXT NOT NULL REFERENCES sources (id),
     stance TEXT NOT NULL, quote TEXT, locator TEXT, notes TEXT,
+    design TEXT,                     -- narrows the source's design for this item
+    species TEXT,                    -- JSON array or NULL: narrows the source's species
     PRIMARY KEY (claim, position)
 );
 CREATE INDEX evidence_source ON evidence (source, stance);
@@ -310,7 +335,7 @@ def add_table_search(db: sqlite3.Connection) -> None:
 
 
 _SOURCE_FIELDS = ("type", "authors", "publisher", "journal", "date", "volume", "issue", "pages",
-                  "doi", "pmid", "pmcid", "url", "archive")
+                  "doi", "pmid", "pmcid", "url", "archive", "design", "species", "n", "study")
 
 
 def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
@@ -329,9 +354,15 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
         if kind == "source":
             values = {field: record.get(field) for field in _SOURCE_FIELDS}
             values["authors"] = json_text(values["authors"] or [])
-            db.execute(f"INSERT INTO sources (id, peer_reviewed, {', '.join(_SOURCE_FIELDS)}) "
-                       f"VALUES ({', '.join('?' * (2 + len(_SOURCE_FIELDS)))})",
-                       (ident, int(vocab.peer_reviewed(record["type"])), *values.values()))
+            values["species"] = None if values["species"] is None \
+                else json_text(values["species"])
+            standing = record.get("standing")
+            status = standing["status"] if standing else None
+            values |= {"standing": status, "superseded_by": standing and standing.get("by")}
+            db.execute(f"INSERT INTO sources (id, peer_reviewed, {', '.join(values)}) "
+                       f"VALUES ({', '.join('?' * (2 + len(values)))})",
+                       (ident, int(vocab.peer_reviewed(record["type"], status)),
+                        *values.values()))
         for prefix, value in (record.get("xrefs") or {}).items():
             if value is not None:
                 db.execute("INSERT INTO xrefs VALUES (?, ?, ?)", (ident, prefix, value))
@@ -341,18 +372,19 @@ def fill_sqlite(data: Dataset, db: sqlite3.Connection) -> None:
         db.executemany("INSERT INTO search VALUES (?, ?, ?, ?)",
                        [(t, ident, kind, f) for t, f in texts if t])
     for claim in data.claims:
-        db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+        db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
             claim["id"], claim["host"], claim["subject"], claim["predicate"], claim["object"],
             claim["statement"], claim["status"],
             None if claim["context"] is None else json_text(claim["context"]),
             json_text(claim["figures"]), json_text(claim["inventory"]), claim["notes"],
-            json_text(claim)))
+            json_text(claim), *certainty_cells(claim)))
         db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'statement')",
                    (claim["statement"], claim["id"]))
         for position, item in enumerate(claim["evidence"], 1):
-            db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
                 claim["id"], position, item["source"], item["stance"], item["quote"],
-                item["locator"], item["notes"]))
+                item["locator"], item["notes"], item["design"],
+                None if item["species"] is None else json_text(item["species"])))
             if item["quote"]:
                 db.execute("INSERT INTO search VALUES (?, ?, 'claim', 'quote')",
                            (item["quote"], claim["id"]))
@@ -508,7 +540,8 @@ NODE_COLUMNS = ["id", "category", "name", "description", "synonym", "xref", "pro
 EDGE_COLUMNS = ["id", "subject", "predicate", "object", "qualified_predicate",
                 "object_aspect_qualifier", "object_direction_qualifier", "original_predicate",
                 "category", "knowledge_level", "agent_type", "primary_knowledge_source",
-                "publications", "ketakb_status", "ketakb_sources", "description"]
+                "publications", "ketakb_status", "ketakb_sources", "description",
+                "ketakb_certainty"]
 
 
 def curie_prefix(prefix: str) -> str:
@@ -603,6 +636,7 @@ class KgxEdge(TypedDict):
     ketakb_status: str
     ketakb_sources: list[str]
     description: str
+    ketakb_certainty: str
 
 
 def kgx_rows(data: Dataset) -> tuple[list[KgxNode], list[KgxEdge]]:
@@ -642,7 +676,8 @@ def kgx_rows(data: Dataset) -> tuple[list[KgxNode], list[KgxEdge]]:
             "knowledge_level": KNOWLEDGE_LEVEL[claim["status"]],
             "agent_type": "manual_agent", "primary_knowledge_source": INFORES,
             "publications": publications, "ketakb_status": claim["status"],
-            "ketakb_sources": sorted(set(sources)), "description": claim["statement"]})
+            "ketakb_sources": sorted(set(sources)), "description": claim["statement"],
+            "ketakb_certainty": claim["certainty"]["level"]})
     return nodes, edges
 
 

@@ -28,6 +28,7 @@ from ketakb.shapes import (
     Regulatory,
     SearchHit,
     Shown,
+    ShownClaim,
     Stats,
     display_name,
 )
@@ -109,6 +110,12 @@ def status_span(status: str) -> Span:
     return (f"[{status}]", STATUS_STYLES.get(status, ""))
 
 
+def claim_span(claim: Claim) -> Span:
+    """A claim's status and certainty level: `[supported · moderate]`."""
+    return (f"[{claim['status']} · {claim['certainty']['level']}]",
+            STATUS_STYLES.get(claim["status"], ""))
+
+
 def emit(data: object, fmt: str, out: IO[str]) -> None:
     """JSON (indented, UTF-8, unsafe characters escaped) or YAML of a JSON-ready value.
 
@@ -158,7 +165,7 @@ def _value_text(value: object) -> str:
 
 
 def claim_block(writer: Writer, claim: Claim, indent: str = "") -> None:
-    writer.line(indent, (claim["id"], "cyan"), "  ", status_span(claim["status"]))
+    writer.line(indent, (claim["id"], "cyan"), "  ", claim_span(claim))
     writer.line(indent, "  ", claim["subject"], " ", (claim["predicate"], "bold"), " ",
                 claim["object"])
     writer.line(indent, "  ", claim["statement"])
@@ -220,6 +227,34 @@ def show_table(doc: Shown, out: IO[str]) -> None:
         claim_block(writer, claim, "  ")
 
 
+def claim_table(doc: ShownClaim, out: IO[str]) -> None:
+    """One claim, then how its certainty was reached: each unit weighed (its sources, design,
+    system, whether direct and peer-reviewed, its level and the steps to it), the items not
+    weighed, then S, D and the level (the assessment's last three steps)."""
+    writer = Writer(out)
+    claim_block(writer, doc)
+    found = doc["assessment"]
+    writer.line()
+    writer.line(("certainty: ", "bold"), (found["level"], "bold"),
+                (f"  (claim system: {found['system']})", "dim"))
+    for unit in found["units"]:
+        about = [unit["design"], unit["system"] or "no system of its own",
+                 "direct" if unit["direct"] else "indirect",
+                 "peer-reviewed" if unit["peer_reviewed"] else "not peer-reviewed"]
+        study = f" ({', '.join(unit['sources'])})" if unit["sources"] != [unit["id"]] else ""
+        writer.line("  ", (unit["stance"], "bold"), " ", (unit["id"], "cyan"), study, ": ",
+                    " · ".join(about), " → ", (unit["level"], "bold"))
+        for step in unit["steps"]:
+            writer.line("      ", (step, "dim"))
+    why = {item["source"]: item["stance"] if item["stance"] == "qualifies" else item["standing"]
+           for item in found["ignored"]}
+    if why:
+        writer.line("  ", ("not weighed: ", "dim"),
+                    ", ".join(f"{source} ({reason})" for source, reason in why.items()))
+    for step in found["steps"][-3:]:
+        writer.line("  ", step)
+
+
 def claims_table(claims: list[Claim], out: IO[str]) -> None:
     writer = Writer(out)
     for n, claim in enumerate(claims):
@@ -273,11 +308,11 @@ def chain_count(paths: Sequence[object], truncated: bool) -> str:
 
 class _Branch(TypedDict):
     """A step of the explain tree and the steps that follow it, by claim id; the last step
-    of a chain carries the chain's direction."""
+    of a chain carries the lines that end it: its direction and its weakest link."""
 
     claim: Claim
     children: dict[str, _Branch]
-    net: str | None
+    net: list[str]
 
 
 #: How a step whose predicate breaks a chain's direction is marked in the tree.
@@ -298,9 +333,11 @@ def explain_table(result: Explanation, names: dict[str, str], out: IO[str]) -> N
         node = tree
         for claim in path:
             branch = node.setdefault(claim["id"], {"claim": claim, "children": {},
-                                                   "net": None})
+                                                   "net": []})
             node = branch["children"]
-        branch["net"] = _net_text(path, chain, names)
+        weakest = chain["weakest"]
+        branch["net"] = [_net_text(path, chain, names),
+                         f"⇒ weakest link: {weakest['claim']} ({weakest['level']})"]
     writer.line((names.get(start, start), "bold"), (f" ({start})", "dim"))
     _tree_lines(writer, tree, "", names)
 
@@ -330,11 +367,11 @@ def _tree_lines(writer: Writer, tree: dict[str, _Branch], prefix: str,
         mark = _BREAK_MARKS.get(known.effect if known else vocab.UNDIRECTED)
         writer.line(prefix, "└── " if last else "├── ", (claim["predicate"], "bold"),
                     (f" ({mark})", "dim") if mark else "", arrow,
-                    (names.get(end, end), "bold"), "  ", status_span(claim["status"]), "  ",
+                    (names.get(end, end), "bold"), "  ", claim_span(claim), "  ",
                     (evidence_text(claim), "dim"))
         inner = prefix + ("    " if last else "│   ")
-        if item["net"] is not None:
-            writer.line(inner, (item["net"], "italic"))
+        for line in item["net"]:
+            writer.line(inner, (line, "italic"))
         _tree_lines(writer, item["children"], inner, names)
 
 
@@ -347,8 +384,11 @@ def conflicts_table(result: Conflicts, out: IO[str]) -> None:
     writer.line((f"disputed claims ({len(disputed)})", "bold"))
     for item in disputed:
         claim = item["claim"]
-        writer.line("  ", (claim["id"], "cyan"), "  ", status_span(claim["status"]))
+        found = claim["certainty"]
+        writer.line("  ", (claim["id"], "cyan"), "  ", claim_span(claim))
         writer.line("    ", claim["statement"])
+        writer.line("    ", ("certainty: ", "dim"), f"{found['level']} (support "
+                    f"{found['support']}, dispute {found['dispute']})")
         for side in SIDES:
             if item[side]:
                 writer.line("    ", (f"{side}: ", "dim"), ", ".join(item[side]))
@@ -359,7 +399,7 @@ def conflicts_table(result: Conflicts, out: IO[str]) -> None:
         for claim in opposition["claims"]:
             writer.line("  " if claim["predicate"] == first else "  vs ", claim["subject"], " ",
                         (claim["predicate"], "bold"), " ", claim["object"], "  ",
-                        status_span(claim["status"]), "  ", (claim["id"], "cyan"), "  ",
+                        claim_span(claim), "  ", (claim["id"], "cyan"), "  ",
                         (evidence_text(claim), "dim"))
 
 
@@ -393,6 +433,9 @@ def stats_table(stats: Stats, out: IO[str]) -> None:
                                        for k, v in claims["by_status"].items()])
     writer.line(f"with peer-reviewed support: {claims['peer_reviewed']} "
                 f"({claims['peer_reviewed_share']:.0%})")
+    writer.line()
+    writer.line(("claims by certainty", "bold"))
+    writer.table(["certainty", "count"], [[k, str(v)] for k, v in claims["by_certainty"].items()])
     writer.line()
     writer.line(("sources by type", "bold"))
     writer.table(["type", "count"], [[k, str(v)] for k, v in stats["sources"].items()])

@@ -277,7 +277,7 @@ def status_problem(status: str, items: tuple[certainty.Item, ...],
     """The first rule a claim's status breaks, given its evidence: (code key, `why`)."""
     supports = [i for i in items if i.stance == "supports"]
     disputes = [i for i in items if i.stance == "disputes"]
-    peer_support = any(i.peer_reviewed for i in supports)
+    peer_support = certainty.peer_supported(supports)
     if status in vocab.NEEDS_PEER_SUPPORT and not peer_support:
         return "KB035/peer", ""
     if status in vocab.NEEDS_AUTHORITY_DISPUTE and not any(i.authoritative for i in disputes):

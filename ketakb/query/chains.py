@@ -26,7 +26,8 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ketakb import vocab
-from ketakb.shapes import ChainDirection, Claim
+from ketakb.certainty import LEVELS
+from ketakb.shapes import ChainDirection, Claim, WeakestLink
 
 #: Predicates walked from object to subject in mechanism chains (see the module docstring).
 REVERSED_PREDICATES = frozenset({"metabolite_of", "enantiomer_of"})
@@ -53,14 +54,21 @@ def step_ends(claim: Claim) -> tuple[str, str]:
 def direction(path: Sequence[Claim]) -> ChainDirection:
     """What the chain asserts about how its first record changes its last: "raises",
     "lowers" or "not asserted", the effect of each step, and the steps that break the
-    composition (structural or undirected), which say why."""
+    composition (structural or undirected), which say why; and its `weakest` link."""
     effects = [vocab.PREDICATES[claim["predicate"]].effect if claim["predicate"] in
                vocab.PREDICATES else vocab.UNDIRECTED for claim in path]
     breaking = [claim["id"] for claim, effect in zip(path, effects, strict=True)
                 if effect not in (vocab.RAISES, vocab.LOWERS)]
     lowering = sum(effect == vocab.LOWERS for effect in effects)
     net = NOT_ASSERTED if breaking else vocab.LOWERS if lowering % 2 else vocab.RAISES
-    return {"net": net, "effects": effects, "breaks": breaking}
+    return {"net": net, "effects": effects, "breaks": breaking, "weakest": weakest(path)}
+
+
+def weakest(path: Sequence[Claim]) -> WeakestLink:
+    """The chain's step of lowest certainty, the first of them on a tie: a chain holds no
+    more surely than its weakest link."""
+    link = min(path, key=lambda claim: LEVELS.index(claim["certainty"]["level"]))
+    return {"claim": link["id"], "level": link["certainty"]["level"]}
 
 
 class Step(NamedTuple):

@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
-from ketakb import units, vocab
+from ketakb import certainty, units, vocab
 from ketakb.pipeline.build import update
 from ketakb.pipeline.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
 from ketakb.query.chains import (
@@ -54,7 +54,9 @@ from ketakb.shapes import (
     Regulatory,
     SearchHit,
     Shown,
+    ShownClaim,
     Stats,
+    StoredClaim,
 )
 
 #: Search weights per indexed field: a hit in a name counts more than one in a quote.
@@ -241,7 +243,7 @@ class KnowledgeBase:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._source_types: dict[str, str] | None = None
+        self._sources: dict[str, Record] | None = None
 
     @classmethod
     def open(cls, root: str | os.PathLike[str], *, use_cache: bool = True) -> KnowledgeBase:
@@ -259,7 +261,7 @@ class KnowledgeBase:
         root = self.store.root
         self.store.close()
         self.store = _refreshed(Store.open(root, fresh=True))
-        self._source_types = None
+        self._sources = None
 
     def close(self) -> None:
         self.store.close()
@@ -350,8 +352,11 @@ class KnowledgeBase:
     # -- claims ----------------------------------------------------------------------------
 
     def _claims(self, where: str = "", params: tuple[Any, ...] = ()) -> list[Claim]:
-        return cast(list[Claim], _first_by_id(self._rows(
+        """The claims `where` selects, each with its certainty (`certainty.with_certainty`)."""
+        stored = cast(list[StoredClaim], _first_by_id(self._rows(
             f"SELECT json FROM claims {where} ORDER BY id, path", params)))
+        sources = self.source_records()
+        return [certainty.with_certainty(claim, sources) for claim in stored]
 
     @_recovering
     def claim(self, ident: str) -> Claim | None:
@@ -372,24 +377,33 @@ class KnowledgeBase:
         return {**record, "claims": self.involving(ident)}
 
     @_recovering
-    def source_types(self) -> dict[str, str]:
-        """Source id → source type."""
-        if self._source_types is None:
-            self._source_types = {r["id"]: r["type"] for r in self.records("source")}
-        return self._source_types
+    def show_claim(self, ident: str) -> ShownClaim | None:
+        """The claim plus "assessment": how its certainty was reached, unit by unit."""
+        claim = self.claim(ident)
+        if claim is None:
+            return None
+        assessment = certainty.of_claim(claim, self.source_records())
+        return {**claim, "assessment": certainty.assessment_json(assessment)}
+
+    @_recovering
+    def source_records(self) -> dict[str, Record]:
+        """Source id → source record: what claims' certainty is computed from, read from the
+        index once per `KnowledgeBase`."""
+        if self._sources is None:
+            self._sources = {r["id"]: r for r in self.records("source")}
+        return self._sources
 
     def peer_reviewed_support(self, claim: Claim) -> bool:
-        """Whether a peer-reviewed source supports the claim."""
-        types = self.source_types()
-        return vocab.peer_supported((e["stance"], types.get(e["source"]))
-                                    for e in claim["evidence"])
+        """Whether a peer-reviewed source (no preprint) supports the claim."""
+        return certainty.peer_supported(certainty.items_of(claim, self.source_records()))
 
     @_recovering
     def claims(self, *, about: str | None = None, source: str | None = None,
                status: str | None = None, predicate: str | None = None,
-               peer_reviewed: bool = False) -> list[Claim]:
-        """Claims filtered by involved record, cited source, status, predicate and whether a
-        peer-reviewed source supports them; all filters must hold."""
+               peer_reviewed: bool = False, min_certainty: str | None = None) -> list[Claim]:
+        """Claims filtered by involved record, cited source, status, predicate, whether a
+        peer-reviewed source supports them and their certainty (at least `min_certainty`, a
+        level of `certainty.LEVELS`); all filters must hold."""
         clauses: list[str] = []
         params: list[Any] = []
         if about is not None:
@@ -408,6 +422,10 @@ class KnowledgeBase:
         found = self._claims(where, tuple(params))
         if peer_reviewed:
             found = [c for c in found if self.peer_reviewed_support(c)]
+        if min_certainty is not None:
+            least = certainty.LEVELS.index(min_certainty)
+            found = [c for c in found
+                     if certainty.LEVELS.index(c["certainty"]["level"]) >= least]
         return found
 
     # -- search ----------------------------------------------------------------------------
@@ -719,8 +737,8 @@ class KnowledgeBase:
     @_recovering
     def stats(self, sources_dir: Path | None = None) -> Stats:
         """Counts: {"records": {kind: n}, "claims": {"total", "by_status", "peer_reviewed",
-        "peer_reviewed_share"}, "sources": {type: n}, "quotes": {"total", "archived",
-        "verified", "not_found"}}. Quotes are verified against the archived source texts
+        "peer_reviewed_share", "by_certainty"}, "sources": {type: n}, "quotes": {"total",
+        "archived", "verified", "not_found"}}. Quotes are verified against the archived source texts
         only when `sources_dir` is given; otherwise "verified" and "not_found" are null."""
         records = self.records()
         by_kind = {kind: sum(r["kind"] == kind for r in records) for kind in vocab.KIND_ORDER}
@@ -728,6 +746,8 @@ class KnowledgeBase:
         by_status = {status: sum(c["status"] == status for c in claims)
                      for status in vocab.STATUSES}
         peer = sum(self.peer_reviewed_support(c) for c in claims)
+        by_certainty = {level: sum(c["certainty"]["level"] == level for c in claims)
+                        for level in certainty.LEVELS}
         sources = [r for r in records if r["kind"] == "source"]
         by_type = {t: sum(s["type"] == t for s in sources) for t in vocab.SOURCE_TYPES}
         archives = {s["id"]: archive for s in sources if (archive := s.get("archive"))}
@@ -745,7 +765,8 @@ class KnowledgeBase:
         return {
             "records": by_kind,
             "claims": {"total": len(claims), "by_status": by_status, "peer_reviewed": peer,
-                       "peer_reviewed_share": round(peer / len(claims), 3) if claims else 0.0},
+                       "peer_reviewed_share": round(peer / len(claims), 3) if claims else 0.0,
+                       "by_certainty": by_certainty},
             "sources": by_type,
             "quotes": {"total": len(quotes), "archived": len(archived), "verified": verified,
                        "not_found": None if verified is None else len(archived) - verified},

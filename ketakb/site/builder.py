@@ -125,6 +125,14 @@ class _Builder:
                   title=vocab.STATUSES.get(status))
 
     @staticmethod
+    def certainty(claim: Claim) -> Markup:
+        """The claim's certainty level, with S and D in its title."""
+        found = claim["certainty"]
+        return el("span", found["level"], class_=f"badge certainty certainty-{found['level']}",
+                  title=f"certainty {found['level']}: support {found['support']}, dispute "
+                        f"{found['dispute']} ({found['system']} claim)")
+
+    @staticmethod
     def stance(stance: str) -> Markup:
         return el("span", stance, class_=f"badge stance-{stance}",
                   title=vocab.STANCES.get(stance))
@@ -146,9 +154,10 @@ class _Builder:
             class_="table-wrap")
 
     def claims_table(self, root: str, claims: list[Claim]) -> Markup:
-        return self.table(["Claim", "Subject", "Predicate", "Object", "Status"], [
+        return self.table(["Claim", "Subject", "Predicate", "Object", "Status", "Certainty"], [
             [self.claim_link(root, c), self.link(root, c["subject"]), _words(c["predicate"]),
-             self.link(root, c["object"]), self.status(c["status"])] for c in claims])
+             self.link(root, c["object"]), self.status(c["status"]), self.certainty(c)]
+            for c in claims])
 
     def page(self, path: str, title: str, *body: Child, scripts: Sequence[str] = ()) -> None:
         """A whole HTML document around `body`, stored at `path`."""
@@ -351,6 +360,8 @@ class _Builder:
                 ("Object", self.link(root, claim["object"])),
                 ("Status", raw_join(self.status(claim["status"]), " ",
                                     vocab.STATUSES.get(claim["status"], ""))),
+                ("Certainty", raw_join(self.certainty(claim), " ",
+                                       _certainty_text(claim))),
                 ("Recorded in", self.link(root, claim["host"])),
                 ("Research inventory", ", ".join(claim["inventory"])),
                 ("Notes", claim["notes"])])]
@@ -368,6 +379,11 @@ class _Builder:
                   f.get("timepoint") or "",
                   f.get("definition") or "", self.link(root, f["source"])]
                  for f in claim["figures"]])]
+        shown = self.kb.show_claim(claim["id"])
+        if shown is not None:
+            body += [el("h2", "How sure: the certainty rule, step by step"),
+                     el("ol", *(el("li", step) for step in shown["assessment"]["steps"]),
+                        class_="steps")]
         body.append(el("h2", f"Evidence ({len(claim['evidence'])})"))
         for evidence in claim["evidence"]:
             source = self.records.get(evidence["source"])
@@ -376,7 +392,7 @@ class _Builder:
                 el("h3", self.link(root, evidence["source"])),
                 el("p", self.stance(evidence["stance"]), " ",
                    f"{kind}: {vocab.SOURCE_TYPES.get(kind, '')}" if kind else "",
-                   " (peer-reviewed)" if vocab.peer_reviewed(kind) else ""),
+                   " (peer-reviewed)" if source and _peer_reviewed(source) else ""),
                 el("blockquote", el("p", evidence["quote"])) if evidence["quote"] else None,
                 self.fields([("Where", evidence["locator"]), ("Notes", evidence["notes"])])]
         self.page(claim_path(claim["id"]), claim["statement"], *body)
@@ -400,7 +416,7 @@ class _Builder:
             side = [self.stance(s) for s in stances] + (["cited for figures"] if figures
                                                          else [])
             rows.append([self.claim_link(root, claim), raw_join(*_spaced(side)),
-                         self.status(claim["status"])])
+                         self.status(claim["status"]), self.certainty(claim)])
         bib = bibtex_entry(source, bibtex_key(ident, set()))
         csl = json.dumps([csl_item(source)], ensure_ascii=False, indent=2) + "\n"
         self.files[f"sources/{ident}.bib"] = bib.encode("utf-8")
@@ -409,7 +425,13 @@ class _Builder:
             self.fields([
                 ("Id", el("code", ident)),
                 ("Type", f"{source['type']}: {vocab.SOURCE_TYPES.get(source['type'], '')}"),
-                ("Peer-reviewed", "yes" if vocab.peer_reviewed(source["type"]) else "no"),
+                ("Peer-reviewed", "yes" if _peer_reviewed(source) else "no"),
+                ("Design", f"{source['design']}: {vocab.DESIGNS.get(source['design'], '')}"
+                 if source.get("design") else None),
+                ("Species", ", ".join(source.get("species", []))),
+                ("Participants or animals (n)", str(source["n"]) if "n" in source else None),
+                ("Study", source.get("study")),
+                ("Standing", self.standing(root, source)),
                 ("Authors", ", ".join(source.get("authors", []))),
                 ("Journal", source.get("journal")), ("Publisher", source.get("publisher")),
                 ("Date", source.get("date")), ("Volume", source.get("volume")),
@@ -417,7 +439,7 @@ class _Builder:
                 ("Archived text", source.get("archive")), ("Summary", source.get("summary")),
                 ("Notes", source.get("notes"))]),
             el("h2", f"Claims citing it ({len(citing)})"),
-            self.table(["Claim", "Side", "Status"], rows) if rows
+            self.table(["Claim", "Side", "Status", "Certainty"], rows) if rows
             else el("p", "No claim cites it."),
             el("h2", "Cite it"),
             el("h3", "Text (NLM)"), el("p", text_citation(source)),
@@ -426,6 +448,19 @@ class _Builder:
             el("h3", "CSL-JSON"), el("pre", el("code", csl)),
             el("p", el("a", "Download CSL-JSON", href=internal(f"{ident}.json"), download=True))]
         self.page(record_path(source), source["title"], *body)
+
+    def standing(self, root: str, source: Record) -> Markup | None:
+        """Whether the source still stands: its standing, when, the source replacing it
+        (linked), and notes; nothing for a source with no standing recorded."""
+        standing = source.get("standing")
+        if not standing:
+            return None
+        by = standing.get("by")
+        return raw_join(
+            el("span", standing["status"], title=vocab.STANDINGS.get(standing["status"])),
+            f" ({standing['date']})" if standing.get("date") else "",
+            raw_join(": replaced by ", self.link(root, by)) if by else "",
+            f". {standing['notes']}" if standing.get("notes") else "")
 
     def mechanisms(self) -> None:
         effects = [r for r in self.records.values() if r["kind"] == "effect"]
@@ -488,13 +523,15 @@ class _Builder:
         def sources(ids: list[str]) -> Markup:
             return raw_join(*_spaced([self.link(root, s) for s in ids], ", "))
 
-        disputed = self.table(["Claim", "Status", "Supports", "Disputes", "Qualifies"], [
+        disputed = self.table(["Claim", "Status", "Certainty", "Supports", "Disputes",
+                               "Qualifies"], [
             [self.claim_link(root, item["claim"]), self.status(item["claim"]["status"]),
+             raw_join(self.certainty(item["claim"]), " ", _certainty_text(item["claim"])),
              sources(item["supports"]), sources(item["disputes"]), sources(item["qualifies"])]
             for item in result["disputed"]])
         def side(claims: list[Claim]) -> Markup:
-            return el("ul", *(el("li", self.claim_link(root, c), " ", self.status(c["status"]))
-                              for c in claims), class_="side")
+            return el("ul", *(el("li", self.claim_link(root, c), " ", self.status(c["status"]),
+                                 " ", self.certainty(c)) for c in claims), class_="side")
 
         rows = []
         for item in result["opposing"]:  # one predicate's claims, then the other's
@@ -547,7 +584,7 @@ class _Builder:
         found.sort(key=lambda c: (c["subject"] != AGENT, self.name(c["subject"]).casefold(),
                                   self.name(c["object"]).casefold(), c["predicate"], c["id"]))
         rows = [[self.link(root, c["subject"]), self.claim_link(root, c, _words(c["predicate"])),
-                 self.link(root, c["object"]), self.status(c["status"]),
+                 self.link(root, c["object"]), self.status(c["status"]), self.certainty(c),
                  raw_join(*_spaced([" ".join(t for t in (_words(f["measure"]), value_text(f),
                                                           f.get("unit")) if t)
                                     for f in c["figures"]], "; "))]
@@ -555,7 +592,8 @@ class _Builder:
         self.page("targets.html", "Drug–target table",
                   el("p", f"Every drug–target claim, {self.name(AGENT)}'s first, with the "
                           "figures (such as affinities) the claims carry."),
-                  self.table(["Agent", "Action (claim)", "Target", "Status", "Figures"], rows))
+                  self.table(["Agent", "Action (claim)", "Target", "Status", "Certainty",
+                              "Figures"], rows))
 
     def search(self) -> None:
         entries = [[record_path(r), self.name(r["id"]), KIND_SINGULAR[r["kind"]],
@@ -579,6 +617,19 @@ class _Builder:
                   el("p", "", id="search-status", role="status", aria_live="polite"),
                   el("ol", id="search-results", class_="results"),
                   scripts=("assets/search-index.js", "assets/search.js"))
+
+
+def _certainty_text(claim: Claim) -> str:
+    """What a claim's certainty level follows from, in words."""
+    found = claim["certainty"]
+    return (f"(support {found['support']}, dispute {found['dispute']}; "
+            f"claim system: {found['system']})")
+
+
+def _peer_reviewed(source: Record) -> bool:
+    """Whether the source is peer-reviewed: by its type, unless it is a preprint."""
+    standing = source.get("standing")
+    return vocab.peer_reviewed(source["type"], standing["status"] if standing else None)
 
 
 def _spaced(items: Sequence[Child], between: str = " ") -> list[Child]:
