@@ -130,7 +130,7 @@ class Figure(Strict):
     upper: FiniteFloat | None = Field(None, description="high end of the range reported")
     ci_lower: FiniteFloat | None = Field(None, description="low end of the confidence interval")
     ci_upper: FiniteFloat | None = Field(None, description="high end of the confidence interval")
-    ci_level: Annotated[float, Field(gt=0, lt=100)] | None = Field(
+    ci_level: Annotated[int, Field(gt=0, lt=100)] | None = Field(
         None, description="the confidence interval's level in percent, e.g. 95")
     unit: Text | None = Field(None, validate_default=True,
                               description="a unit the measure allows; none for a ratio")

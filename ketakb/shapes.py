@@ -77,7 +77,7 @@ class Figure(_FigureKeys, FigureExtras, total=False):
     upper: float | None
     ci_lower: float | None
     ci_upper: float | None
-    ci_level: float | None
+    ci_level: int | None
     unit: str | None
     population: str | None
     comparator: str | None
