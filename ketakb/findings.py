@@ -70,6 +70,8 @@ _RULE_LIST = (
          "a claim's successor does not name it in `supersedes`, or the other way round"),
     Rule("KB048", "rests-on-void-source", ERROR,
          "a claim's only support is retracted or withdrawn sources"),
+    Rule("KB049", "undated-approval", ERROR,
+         "an approved_for claim carries the date and jurisdiction of the approval"),
     Rule("KB050", "uncited-source", WARNING, "no claim or regulatory action cites this source"),
     Rule("KB051", "orphan-record", WARNING, "no claim involves this record"),
     Rule("KB052", "cites-void-source", WARNING, "evidence cites a retracted or withdrawn source"),

@@ -227,6 +227,13 @@ class Search(Strict):
 class Claim(Strict):
     """One statement with its evidence, in the style of an INDRA or Wikidata statement."""
 
+    model_config = ConfigDict(json_schema_extra={  # `_approval_is_dated`, for editors
+        "if": {"properties": {"predicate": {"const": "approved_for"}},
+               "required": ["predicate"]},
+        "then": {"required": ["context"],
+                 "properties": {"context": {"required": ["date", "jurisdiction"]}}},
+    })
+
     id: Id
     subject: Id
     predicate: PredicateName
@@ -255,6 +262,18 @@ class Claim(Strict):
             raise ValueError("a claim must link two different records")
         if self.id in (self.successor, self.supersedes):
             raise ValueError("a claim cannot succeed or supersede itself")
+        return self
+
+    @model_validator(mode="after")
+    def _approval_is_dated(self) -> Claim:
+        """An approval is true from a date and in a jurisdiction (KB049)."""
+        missing = [key for key in ("date", "jurisdiction")
+                   if self.predicate == "approved_for"
+                   and getattr(self.context, key, None) is None]
+        if missing:
+            raise PydanticCustomError(
+                "undated_approval", "an approved_for claim needs context.{missing}",
+                {"missing": " and context.".join(missing)})
         return self
 
 

@@ -224,6 +224,10 @@ def _finding_from_error(record_file: RecordFile, parsed: Parsed, error: Any) -> 
     elif kind == "unit_mismatch":
         code, message = "KB060", f"{where}: {error['msg']}"
         hint = f"allowed units: {error['ctx']['allowed']}"
+    elif kind == "undated_approval":
+        code, message = "KB049", f"{where}: {error['msg']}"
+        hint = ("add `context: {date: YYYY-MM-DD, jurisdiction: US}`: when and where the "
+                "approval took effect")
     elif kind == "missing":
         code, message = "KB022", f"missing required field '{where}'"
         hint = f"add `{loc[-1]}:` here"
