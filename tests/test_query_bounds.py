@@ -24,9 +24,8 @@ from hypothesis import strategies as st
 from ketakb import open_kb
 from ketakb.pipeline.validation import validate_kb
 from ketakb.query import chains as chain_search
-from ketakb.query import queries
 from ketakb.query.chains import Step, Steps, find_chains
-from ketakb.query.queries import _long_snippet, _pieces
+from ketakb.query.search import LONG_TEXT, long_snippet, text_pieces
 
 #: Seconds a hostile query may take: each took minutes before it was bounded.
 TIMEOUT = 30
@@ -268,16 +267,16 @@ def test_search_in_a_900_kb_summary_full_of_the_word(tmp_path: Path) -> None:
 def test_a_long_text_is_cut_like_a_short_one_around_its_first_match() -> None:
     text = " ".join(f"w{n}" for n in range(3000)) + " NMDA " + " ".join(
         f"v{n}" for n in range(3000))
-    assert _long_snippet(text, ['"nmda"*']) == (
+    assert long_snippet(text, ['"nmda"*']) == (
         "…w2993 w2994 w2995 w2996 w2997 w2998 w2999 «NMDA» v0 v1 v2 v3 v4 v5 v6 v7…")
-    pieces = _pieces(text)
-    assert "".join(pieces) == text and all(len(p) <= queries.LONG_TEXT for p in pieces)
+    pieces = text_pieces(text)
+    assert "".join(pieces) == text and all(len(p) <= LONG_TEXT for p in pieces)
     assert all(piece.endswith(" ") for piece in pieces[:-1])  # never inside a word
     chinese = "氯胺酮阻断受体，" * 1000  # no spaces: cut at the commas
-    assert all(piece.endswith("，") for piece in _pieces(chinese))
+    assert all(piece.endswith("，") for piece in text_pieces(chinese))
 
 
 def test_a_word_longer_than_a_piece_gets_the_start_of_the_text() -> None:
-    word = "g" * (queries.LONG_TEXT + 500)
-    snippet = _long_snippet(word + " end", [f'"{word}"*'])
-    assert snippet == word[:queries.LONG_TEXT // 10] + "…"
+    word = "g" * (LONG_TEXT + 500)
+    snippet = long_snippet(word + " end", [f'"{word}"*'])
+    assert snippet == word[:LONG_TEXT // 10] + "…"

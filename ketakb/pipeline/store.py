@@ -314,6 +314,18 @@ def placeholders(values: Sized) -> str:
     return ", ".join("?" * len(values))
 
 
+_Value = TypeVar("_Value")
+#: Most values one `IN (…)` list is given (old SQLite builds allow 999 parameters a query,
+#: and a query may hold two such lists).
+CHUNK = 400
+
+
+def chunks(values: list[_Value]) -> Iterator[list[_Value]]:
+    """`values` in lists short enough for one `IN (placeholders)`."""
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
 def digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 

@@ -21,16 +21,16 @@ import os
 import re
 import sqlite3
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from ketakb import certainty, units, vocab
 from ketakb.pipeline.build import update
-from ketakb.pipeline.store import TOKENIZE, DamagedCache, Store, load_json, placeholders
+from ketakb.pipeline.store import DamagedCache, Store, chunks, load_json, placeholders
+from ketakb.query import search
 from ketakb.query.chains import (
     DEFAULT_DEPTH,
     Search,
@@ -48,7 +48,6 @@ from ketakb.shapes import (
     Graph,
     GraphEdge,
     GraphNode,
-    Matched,
     Opposing,
     Record,
     Regulatory,
@@ -59,15 +58,6 @@ from ketakb.shapes import (
     StoredClaim,
 )
 
-#: Search weights per indexed field: a hit in a name counts more than one in a quote.
-FIELD_WEIGHTS = {"name": 4.0, "synonym": 3.0, "summary": 1.5, "statement": 1.0, "quote": 0.7}
-#: Texts longer than this (in characters) get their search snippet from the first piece of at
-#: most this length that matches: FTS5's snippet() weighs every match in a text against every
-#: other, so a long text full of the word would take minutes.
-LONG_TEXT = 2_500
-#: Most values one `IN (…)` list is given (old SQLite builds allow 999 parameters a query,
-#: and a query may hold two such lists).
-_CHUNK = 400
 #: Of the copies of a repeated claim id, the one `_claims` keeps: the first by path, then by
 #: row (the order `ORDER BY id, path` gives them).
 _FIRST_COPY = ("NOT EXISTS (SELECT 1 FROM claims AS other WHERE other.id = claims.id "
@@ -75,10 +65,7 @@ _FIRST_COPY = ("NOT EXISTS (SELECT 1 FROM claims AS other WHERE other.id = claim
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
-_WORD = re.compile(r"\w+", re.UNICODE)
 _LOOSE = re.compile(r"[\W_]+", re.UNICODE)
-#: Characters that end a full-text token (spaces, punctuation): where a long text is cut.
-_BREAK = re.compile(r"[\W_]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -128,27 +115,6 @@ def _opposites(predicate: str) -> tuple[str, ...]:
     """The predicates that contradict `predicate` (none for one outside the vocabulary)."""
     known = vocab.PREDICATES.get(predicate)
     return known.opposites if known else ()
-
-
-def _chunks(values: list[_T]) -> Iterator[list[_T]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
-
-
-class _Hit(NamedTuple):
-    """A record or claim a search found, with its summed, weighted BM25 score."""
-
-    id: str
-    kind: str
-    score: float
-
-
-class _Snippet(NamedTuple):
-    """A field of a search hit that matched, with the match marked «so»."""
-
-    id: str
-    field: str
-    text: str
 
 
 def _decoded(text: str) -> dict[str, Any]:
@@ -201,41 +167,6 @@ def _refreshed(store: Store) -> Store:
         raise
     store.unlock()
     return store
-
-
-def _pieces(text: str) -> list[str]:
-    """`text` in pieces of at most LONG_TEXT characters, each cut after the last space or
-    punctuation in its second half (never inside a word), if it has one."""
-    pieces = []
-    start = 0
-    while len(text) - start > LONG_TEXT:
-        end = start + LONG_TEXT
-        cut = end
-        for mark in _BREAK.finditer(text, start + LONG_TEXT // 2, end):
-            cut = mark.end()
-        pieces.append(text[start:cut])
-        start = cut
-    pieces.append(text[start:])
-    return pieces
-
-
-def _long_snippet(text: str, terms: list[str]) -> str:
-    """FTS5's snippet() of the first piece of a long text (see `_pieces`) that holds a search
-    term, with "…" for the text left out before and after it. Only a word longer than a piece
-    can be cut apart so that no piece holds it: then the start of the text."""
-    pieces = _pieces(text)
-    with closing(sqlite3.connect(":memory:")) as db:
-        db.execute(f"CREATE VIRTUAL TABLE piece USING fts5 (text, tokenize = '{TOKENIZE}')")
-        db.executemany("INSERT INTO piece (rowid, text) VALUES (?, ?)", enumerate(pieces))
-        row = db.execute("SELECT rowid, snippet(piece, 0, '«', '»', '…', 16) FROM piece "
-                         "WHERE piece MATCH ? ORDER BY rowid LIMIT 1",
-                         (" OR ".join(terms),)).fetchone()
-    at, snippet = row or (0, pieces[0][:LONG_TEXT // 10])
-    if at > 0 and not snippet.startswith("…"):
-        snippet = "…" + snippet
-    if at < len(pieces) - 1 and not snippet.endswith("…"):
-        snippet += "…"
-    return snippet
 
 
 class KnowledgeBase:
@@ -436,22 +367,10 @@ class KnowledgeBase:
         weighted BM25: [{"id", "kind", "name", "score", "matched": [{"field", "text"}]}].
 
         Every word must occur (stemmed, prefix-matched); when no record has them all, any
-        word will do. `matched` gives each field that matched with the hit marked «so».
+        word will do. `matched` gives each field that matched with the hit marked «so»
+        (`ketakb.query.search` ranks and cuts the snippets).
         """
-        words = _WORD.findall(text)
-        if not words:
-            return []
-        terms = ['"' + w.replace('"', '""') + '"*' for w in words]
-        expression = " AND ".join(terms)
-        top = self._best(expression, limit)
-        if not top:
-            expression = " OR ".join(terms)
-            top = self._best(expression, limit)
-        matched: dict[str, list[Matched]] = {hit.id: [] for hit in top}
-        for snippet in self._matched(expression, terms, list(matched)):
-            shown: Matched = {"field": snippet.field, "text": snippet.text}
-            if shown not in matched[snippet.id]:
-                matched[snippet.id].append(shown)
+        top, matched = search.find(self._rows, text, limit)
         results: list[SearchHit] = []
         for hit in top:
             if hit.kind == "claim":
@@ -463,41 +382,6 @@ class KnowledgeBase:
             results.append({"id": hit.id, "kind": hit.kind, "name": name, "score": hit.score,
                             "matched": matched[hit.id]})
         return results
-
-    def _best(self, expression: str, limit: int) -> list[_Hit]:
-        """The `limit` best-scoring records and claims: each one's matching rows' BM25,
-        weighted by field, summed (in SQLite: a common word matches thousands of rows). Ties
-        at the precision shown are ordered by id."""
-        import sqlite3
-
-        weights = " ".join(f"WHEN '{field}' THEN {weight}"
-                           for field, weight in FIELD_WEIGHTS.items())
-        try:
-            return [_Hit(*row) for row in self._rows(
-                "WITH hit AS MATERIALIZED (SELECT rowid, bm25(search) AS rank FROM search "
-                "WHERE search MATCH ?) "
-                f"SELECT r.id, r.kind, round(sum(-hit.rank * CASE r.field {weights} "
-                "ELSE 1.0 END), 3) AS score FROM hit JOIN search_rows r ON r.rowid = hit.rowid "
-                "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?", (expression, limit))]
-        except sqlite3.OperationalError:
-            return []
-
-    def _matched(self, expression: str, terms: list[str],
-                 ids: list[str]) -> list[_Snippet]:
-        """The rows of `ids` that match, best first, each with the text around the match:
-        FTS5's snippet() of 16 tokens (`_long_snippet` for a long text)."""
-        found = []
-        for chunk in _chunks(ids):
-            rows = self._rows(
-                "SELECT r.id, r.field, length(search.text) <= ?1, CASE "
-                "WHEN length(search.text) <= ?1 THEN snippet(search, 0, '«', '»', '…', 16) "
-                "ELSE search.text END FROM search JOIN search_rows r ON r.rowid = search.rowid "
-                f"WHERE search MATCH ?2 AND r.id IN ({placeholders(chunk)}) "
-                "ORDER BY bm25(search), r.id, r.field, search.rowid",
-                (LONG_TEXT, expression, *chunk))
-            found += [_Snippet(ident, field, text if short else _long_snippet(text, terms))
-                      for ident, field, short, text in rows]
-        return found
 
     # -- mechanisms ------------------------------------------------------------------------
 
@@ -532,7 +416,7 @@ class KnowledgeBase:
     def _claims_by_id(self, ids: Iterable[str]) -> dict[str, Claim]:
         """Id → claim, decoded only for these ids (the copy of a repeated id `_claims` keeps)."""
         found: dict[str, Claim] = {}
-        for chunk in _chunks(sorted(ids)):
+        for chunk in chunks(sorted(ids)):
             found.update((c["id"], c) for c in self._claims(f"WHERE id IN ({placeholders(chunk)})",
                                                             tuple(chunk)))
         return found
@@ -568,7 +452,7 @@ class KnowledgeBase:
         withdrawn = () if include_withdrawn else tuple(sorted(vocab.WITHDRAWN_STATUSES))
         status = f"AND status NOT IN ({placeholders(withdrawn)}) " if withdrawn else ""
         found = []
-        for chunk in _chunks(records):
+        for chunk in chunks(records):
             marks = placeholders(chunk)
             found += [Step.of(*row) for row in self._rows(
                 f"SELECT id, subject, predicate, object FROM claims "
