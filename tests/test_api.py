@@ -100,8 +100,9 @@ def test_readme_example_prints_what_it_shows(capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(ketakb.bundled_kb().parent)  # "from a clone"
     exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})
     printed = capsys.readouterr().out
-    assert printed == shown, ("the README's 'Use from Python' output is out of step; paste "
-                              f"this into its ```text block:\n{printed}")
+    assert printed == shown, ("the README's 'Use from Python' output is out of step; refresh "
+                              "it with `python -m tests.test_readme`, or paste this into its "
+                              f"```text block:\n{printed}")
 
 
 def test_mypy_sees_the_api_types(tmp_path: Path) -> None:

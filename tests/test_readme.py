@@ -12,6 +12,9 @@ and review the diff, or paste the output a failing test prints.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
 import shlex
 import sqlite3
@@ -148,6 +151,25 @@ def test_strongest_status_first_orders_by_strength(export_db: sqlite3.Connection
     assert len(set(statuses)) >= 3  # several statuses, so the order is really checked
 
 
+def with_python_example_output(text: str) -> str:
+    """`text` with the "Use from Python" example's ```text block replaced by what the example
+    prints (run as `tests.test_api` runs it: from a clone, on the bundled KB)."""
+    from tests.test_api import readme_example
+
+    code, shown = readme_example()
+    printed = io.StringIO()
+    here = os.getcwd()
+    os.chdir(bundled_kb().parent)
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})
+    finally:
+        os.chdir(here)
+    return text.replace(f"```text\n{shown}```", f"```text\n{printed.getvalue()}```", 1)
+
+
 if __name__ == "__main__":
-    README.write_text(refreshed(README.read_text(encoding="utf-8")), encoding="utf-8")
-    sys.stdout.write(f"refreshed the console blocks of {README}; review with git diff\n")
+    README.write_text(with_python_example_output(refreshed(README.read_text(encoding="utf-8"))),
+                      encoding="utf-8")
+    sys.stdout.write(f"refreshed the console blocks and the Python example's output of {README};"
+                     " review with git diff\n")
