@@ -142,6 +142,13 @@ _PREDICATE_LIST = (
 )
 PREDICATES: dict[str, Predicate] = {p.name: p for p in _PREDICATE_LIST}
 
+
+def effect_of(predicate: str) -> str:
+    """What a predicate says of the direction of an effect; UNDIRECTED for one outside the
+    vocabulary (it asserts nothing the chains could compose)."""
+    known = PREDICATES.get(predicate)
+    return known.effect if known else UNDIRECTED
+
 #: Status → what it means. The order is from strongest support to weakest.
 STATUSES: dict[str, str] = {
     "established": "consensus: several independent peer-reviewed lines of evidence",

@@ -363,8 +363,7 @@ def _tree_lines(writer: Writer, tree: dict[str, _Branch], prefix: str,
         reverse = claim["predicate"] in REVERSED_PREDICATES
         end = claim["subject"] if reverse else claim["object"]
         arrow = " ← " if reverse else " → "
-        known = vocab.PREDICATES.get(claim["predicate"])
-        mark = _BREAK_MARKS.get(known.effect if known else vocab.UNDIRECTED)
+        mark = _BREAK_MARKS.get(vocab.effect_of(claim["predicate"]))
         writer.line(prefix, "└── " if last else "├── ", (claim["predicate"], "bold"),
                     (f" ({mark})", "dim") if mark else "", arrow,
                     (names.get(end, end), "bold"), "  ", claim_span(claim), "  ",
@@ -500,8 +499,7 @@ def mermaid(graph: Graph) -> str:
 
 
 def _structural(predicate: str) -> bool:
-    known = vocab.PREDICATES.get(predicate)
-    return known is not None and known.effect == vocab.STRUCTURAL
+    return vocab.effect_of(predicate) == vocab.STRUCTURAL
 
 
 def _dot_text(text: str) -> str:

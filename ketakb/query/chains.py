@@ -55,8 +55,7 @@ def direction(path: Sequence[Claim]) -> ChainDirection:
     """What the chain asserts about how its first record changes its last: "raises",
     "lowers" or "not asserted", the effect of each step, and the steps that break the
     composition (structural or undirected), which say why; and its `weakest` link."""
-    effects = [vocab.PREDICATES[claim["predicate"]].effect if claim["predicate"] in
-               vocab.PREDICATES else vocab.UNDIRECTED for claim in path]
+    effects = [vocab.effect_of(claim["predicate"]) for claim in path]
     breaking = [claim["id"] for claim, effect in zip(path, effects, strict=True)
                 if effect not in (vocab.RAISES, vocab.LOWERS)]
     lowering = sum(effect == vocab.LOWERS for effect in effects)
