@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the vocabularies are data; to a type checker they are strin
     Design: TypeAlias = str
     SpeciesId: TypeAlias = str
     StandingStatus: TypeAlias = str
+    Route: TypeAlias = str
 else:
     PredicateName = Literal[tuple(vocab.PREDICATES)]
     Status = Literal[tuple(vocab.STATUSES)]
@@ -51,6 +52,7 @@ else:
     Design = Literal[tuple(vocab.DESIGNS)]
     SpeciesId = Literal[tuple(vocab.SPECIES)]
     StandingStatus = Literal[tuple(vocab.STANDINGS)]
+    Route = Literal[tuple(vocab.ROUTES)]
 #: NaN and infinity (YAML `.nan`, `.inf`, or `1e400`, which overflows) have no JSON form, so
 #: the exports and `show --format json` could not carry them.
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -91,7 +93,7 @@ class Context(Strict):
     species: Text | None = None
     system: Literal["clinical", "in-vivo", "ex-vivo", "in-vitro", "in-silico"] | None = None
     tissue: Text | None = None
-    route: Text | None = None
+    route: Route | None = None
     dose: Text | None = None
     population: Text | None = None
     timepoint: Text | None = None
@@ -137,6 +139,8 @@ class Figure(Strict):
     population: Text | None = Field(None, description="who was measured; required for "
                                     "clinical measures")
     comparator: Text | None = Field(None, description="the comparator arm, e.g. placebo")
+    route: Route | None = Field(None, description="how the dose was given, for doses and "
+                                "pharmacokinetics")
     assay: Text | None = Field(None, description="how it was measured, e.g. [3H]MK-801 binding")
     species: Text | None = Field(None, description="species (and tissue) measured in")
     definition: Text | None = None

@@ -81,6 +81,7 @@ class Figure(_FigureKeys, FigureExtras, total=False):
     unit: str | None
     population: str | None
     comparator: str | None
+    route: str | None
     assay: str | None
     species: str | None
     definition: str | None

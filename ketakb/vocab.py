@@ -129,10 +129,17 @@ _PREDICATE_LIST = (
     Predicate("used_for", "clinical", ("agent",), ("condition", "effect"),
               "is used in practice for the indication, approved or off-label",
               effect=UNDIRECTED),
+    Predicate("contraindicated_in", "clinical", ("agent",), ("condition", "effect"),
+              "must not be given to people with the object (a label's contraindication)",
+              ("treats",),
+              effect=UNDIRECTED),
     # chemical
     Predicate("metabolite_of", "chemical", ("agent",), ("agent",),
               "is formed from the object by metabolism",
               effect=STRUCTURAL),
+    Predicate("substrate_of", "chemical", ("agent",), ("receptor",),
+              "is metabolised or carried by the object, an enzyme or transporter",
+              effect=UNDIRECTED),
     Predicate("enantiomer_of", "chemical", ("agent",), ("agent",),
               "is one mirror-image form of the object",
               effect=STRUCTURAL),
@@ -207,6 +214,22 @@ REGULATORY_ACTIONS: dict[str, str] = {
     "rescheduled": "moved to another schedule (give the new one)",
     "rejected": "an application or indication was refused",
     "withdrawn": "an authorisation or indication was withdrawn",
+}
+#: Route of administration → what it means: a figure's `route` (a dose, a bioavailability)
+#: and a claim context's `route`, one vocabulary so that routes compare across both.
+ROUTES: dict[str, str] = {
+    "intravenous": "into a vein, as a bolus or an infusion",
+    "intramuscular": "into a muscle",
+    "subcutaneous": "under the skin",
+    "intranasal": "sprayed or dropped into the nose",
+    "oral": "swallowed",
+    "sublingual": "held under the tongue",
+    "buccal": "held against the cheek",
+    "rectal": "into the rectum",
+    "epidural": "into the epidural space",
+    "intrathecal": "into the cerebrospinal fluid",
+    "inhaled": "breathed in",
+    "transdermal": "through the skin from a patch or gel",
 }
 #: Design → what the document is as evidence (a source's `design`, or an evidence item's
 #: narrowing of it). How much each counts is the certainty rule's (`ketakb/certainty.py`).

@@ -129,6 +129,19 @@ def test_figures_filters_by_target_and_exits_1_when_nothing_matches(typed_kb: Pa
                                                       "odds_ratio", "duration"}
 
 
+def test_figures_filters_by_route_and_the_table_shows_it(typed_kb: Path) -> None:
+    kb = ["--kb", str(typed_kb)]
+    rows = json.loads(runner.invoke(app, ["figures", "--route", "intravenous", *kb, "-f",
+                                          "json"]).stdout)
+    assert [(r["figure"]["measure"], r["figure"]["route"]) for r in rows] == [
+        ("clearance", "intravenous")]
+    table = runner.invoke(app, ["figures", "--measure", "pharmacokinetics", *kb]).stdout
+    assert re.search(r"half_life\s+2\.5 h\s+2\.5 h\s+oral\s+berman-2000", table), table
+    unknown = runner.invoke(app, ["figures", "--route", "nasal", *kb])
+    assert unknown.exit_code == 2
+    assert "did you mean 'intranasal'" in unknown.output
+
+
 def test_figures_unknown_measure_is_a_usage_error(typed_kb: Path) -> None:
     result = runner.invoke(app, ["figures", "--measure", "kii", "--kb", str(typed_kb)])
     assert result.exit_code == 2

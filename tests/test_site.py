@@ -74,7 +74,7 @@ def hostile_kb(root: Path) -> Path:
                 evidence.update(quote=HOSTILE, locator=HOSTILE, notes=HOSTILE)
             for figure in claim.get("figures", []):
                 figure.update(population=HOSTILE, definition=HOSTILE, timepoint=HOSTILE)
-        record["claims"][0]["context"]["route"] = HOSTILE
+        record["claims"][0]["context"]["tissue"] = HOSTILE
         record["claims"].append({
             "id": "ketamine-approved-for-depression", "subject": "ketamine",
             "predicate": "approved_for", "object": "major-depressive-disorder",

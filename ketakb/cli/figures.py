@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ketakb import units
+from ketakb import units, vocab
 from ketakb.cli import completion
 from ketakb.cli.app import app
 from ketakb.cli.options import DebugOption, FormatOption, KbOption, NoCacheOption, OutputFormat
@@ -26,6 +26,9 @@ def figures(
     measure: Annotated[Optional[str], typer.Option(
         "--measure", help="Only this measure (ki, pki, response_rate …) or group of measures "
         "(" + ", ".join(units.GROUPS) + ").", show_default=False)] = None,
+    route: Annotated[Optional[str], typer.Option(
+        "--route", help="Only figures for this route of administration ("
+        + ", ".join(vocab.ROUTES) + ").", show_default=False)] = None,
     target: Annotated[Optional[str], typer.Option(
         "--target", help="Only the figures of claims that also involve this record.",
         show_default=False, autocompletion=completion.record_ids)] = None,
@@ -36,10 +39,11 @@ def figures(
 ) -> None:
     """Figures across claims, binding affinities first by potency, with normalised values."""
     _choice(measure, [*units.GROUPS, *units.MEASURES], "--measure")
+    _choice(route, list(vocab.ROUTES), "--route")
     with _open(kb, no_cache) as knowledge:
         about_id = _lookup(knowledge, about).id if about is not None else None
         target_id = _lookup(knowledge, target).id if target is not None else None
-        found = knowledge.figures(about_id, measure=measure, target=target_id)
+        found = knowledge.figures(about_id, measure=measure, target=target_id, route=route)
     from ketakb.output import render
 
     _respond(found, output, lambda out: render.figures_table(found, out))

@@ -177,18 +177,19 @@ def claim_block(writer: Writer, claim: Claim, indent: str = "") -> None:
 
 
 def figure_text(figure: Figure) -> str:
-    """`measure value unit (in whom; vs comparator; n=…; source)`, as a claim block shows
-    it."""
+    """`measure value unit (route; in whom; vs comparator; n=…; source)`, as a claim block
+    shows it."""
     amount = " ".join(t for t in (value_text(figure), figure.get("unit")) if t)
-    about = [measured_in(figure), figure.get("comparator") and f"vs {figure['comparator']}",
+    about = [figure.get("route"), measured_in(figure),
+             figure.get("comparator") and f"vs {figure['comparator']}",
              figure.get("n") and f"n={figure['n']}", figure["source"]]
     return f"{figure['measure']} {amount} ({'; '.join(t for t in about if t)})"
 
 
 def figures_table(rows: list[FigureHit], out: IO[str]) -> None:
     """One line a figure, GtoPdb-style: what the claim links, the measure, the value as
-    reported, normalised (nM for binding) and as a p-value, what it was measured in, the
-    source."""
+    reported, normalised (nM for binding) and as a p-value, the route, what it was measured
+    in, the source."""
     if not rows:
         return
     writer = Writer(out)
@@ -201,8 +202,9 @@ def figures_table(rows: list[FigureHit], out: IO[str]) -> None:
             " ".join(t for t in (value_text(figure), figure.get("unit")) if t),
             f"{value_text(normalised, digits=3)} {normalised['unit']}" if normalised else "",
             f"{p_scale['measure']} {value_text(p_scale)}" if p_scale else "",
-            measured_in(figure), (figure["source"], "cyan")])
-    writer.table(["claim", "measure", "reported", "normalised", "p", "in", "source"], table)
+            figure.get("route") or "", measured_in(figure), (figure["source"], "cyan")])
+    writer.table(["claim", "measure", "reported", "normalised", "p", "route", "in", "source"],
+                 table)
 
 
 def evidence_text(claim: Claim) -> str:

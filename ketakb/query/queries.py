@@ -587,9 +587,10 @@ class KnowledgeBase:
 
     @_recovering
     def figures(self, about: str | None = None, *, measure: str | None = None,
-                target: str | None = None) -> list[FigureHit]:
+                target: str | None = None, route: str | None = None) -> list[FigureHit]:
         """The figures of the claims involving `about` and `target` (each, when given, the
-        claim's subject or object), of one measure or group of measures (`ketakb.units`):
+        claim's subject or object), of one measure or group of measures (`ketakb.units`),
+        given by one route (`vocab.ROUTES`):
         [{"claim", "status", "subject", "predicate", "object", "figure"}], the figure in its
         JSON shape (with "normalised" and "p_scale"). Binding figures come first, the most
         potent first (highest p-value), then the others by measure and claim."""
@@ -611,6 +612,8 @@ class KnowledgeBase:
         found: list[FigureHit] = []
         for text, position in rows:
             claim = cast(Claim, _decoded(text))
+            if route is not None and claim["figures"][position].get("route") != route:
+                continue
             found.append({"claim": claim["id"], "status": claim["status"],
                           "subject": claim["subject"], "predicate": claim["predicate"],
                           "object": claim["object"], "figure": claim["figures"][position]})

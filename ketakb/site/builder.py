@@ -372,9 +372,10 @@ class _Builder:
                 for key, value in context.items() if value is not None))]
         if claim["figures"]:
             body += [el("h2", "Figures"), self.table(
-                ["Measure", "Value", "Unit", "Population", "Comparator", "n", "Timepoint",
-                 "Definition", "Source"],
-                [[_words(f["measure"]), value_text(f), f.get("unit") or "", measured_in(f),
+                ["Measure", "Value", "Unit", "Route", "Population", "Comparator", "n",
+                 "Timepoint", "Definition", "Source"],
+                [[_words(f["measure"]), value_text(f), f.get("unit") or "",
+                  f.get("route") or "", measured_in(f),
                   f.get("comparator") or "", "" if f.get("n") is None else str(f["n"]),
                   f.get("timepoint") or "",
                   f.get("definition") or "", self.link(root, f["source"])]
