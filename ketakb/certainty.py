@@ -199,6 +199,7 @@ class Unit:
     level: int
     direct: bool
     peer_reviewed: bool
+    authoritative: bool  # peer-reviewed, or a regulator's document
     steps: tuple[str, ...]
 
 
@@ -243,7 +244,8 @@ def _units(claim_sys: str, items: list[Item], stance: str) -> list[Unit]:
         units.append(Unit(
             ident, stance, tuple(dict.fromkeys(m.source for m in members)), first.design,
             chosen.system, chosen.level, agree(g.direct for g, _ in graded),
-            agree(m.peer_reviewed for m in members), chosen.steps))
+            agree(m.peer_reviewed for m in members), agree(m.authoritative for m in members),
+            chosen.steps))
     return units
 
 

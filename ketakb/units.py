@@ -117,6 +117,12 @@ _MEASURE_LIST = (
             _times("min", "h")),
     Measure("protein_binding", "pharmacokinetics", "fraction bound to plasma proteins",
             _PERCENT),
+    Measure("auc_ratio", "pharmacokinetics", "exposure (area under the concentration curve) "
+            "with an interacting drug or condition, as a multiple of exposure without it",
+            _PLAIN),
+    Measure("auc_change", "pharmacokinetics", "change in exposure (area under the "
+            "concentration curve) against the reference condition, in percent (negative: "
+            "lower)", _PERCENT),
     Measure("response_rate", "clinical", "share of patients who respond (the definition says "
             "how response was measured)", _PERCENT),
     Measure("remission_rate", "clinical", "share of patients who remit", _PERCENT),

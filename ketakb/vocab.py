@@ -172,6 +172,10 @@ WITHDRAWN_STATUSES = frozenset({"refuted", "outdated"})
 CONFLICT_TOLERANT_STATUSES = frozenset({"refuted", "outdated", "contested"})
 #: Statuses that need a supporting peer-reviewed source.
 NEEDS_PEER_SUPPORT = frozenset({"established", "supported"})
+#: Predicates whose claim is a regulator's act (an approval, a label's contraindication): the
+#: regulator's own document is the authority for them, so for these claims a regulatory source
+#: counts wherever the status rules ask for a peer-reviewed one.
+REGULATORY_PREDICATES = frozenset({"approved_for", "contraindicated_in"})
 #: Statuses that need a disputing peer-reviewed or regulatory source.
 NEEDS_AUTHORITY_DISPUTE = frozenset({"contested", "refuted", "outdated"})
 

@@ -246,8 +246,9 @@ def _regulatory(db: sqlite3.Connection, display: Display, scope: Scope) -> list[
 #: are the rules on top of them that weigh the evidence (`ketakb.certainty`).
 _STATUS_PROBLEMS: dict[str, tuple[str, str]] = {
     "KB035/peer": ("'{status}' needs supporting evidence from a peer-reviewed source",
-                   "add a journal article, review or trial that supports it, "
-                   "or lower the status to 'unsupported' or 'hypothesis'"),
+                   "add a journal article, review or trial that supports it (for "
+                   "approved_for and contraindicated_in, the regulator's label or decision "
+                   "counts too), or lower the status to 'unsupported' or 'hypothesis'"),
     "KB035/authority": ("'{status}' needs disputing evidence from a peer-reviewed or "
                         "regulatory source",
                         "add the source that contradicts the claim with stance: disputes"),
@@ -273,11 +274,17 @@ _STATUS_PROBLEMS: dict[str, tuple[str, str]] = {
 
 
 def status_problem(status: str, items: tuple[certainty.Item, ...],
-                   assessment: certainty.Assessment) -> tuple[str, str] | None:
-    """The first rule a claim's status breaks, given its evidence: (code key, `why`)."""
+                   assessment: certainty.Assessment, *, regulatory: bool = False
+                   ) -> tuple[str, str] | None:
+    """The first rule a claim's status breaks, given its evidence: (code key, `why`). For a
+    `regulatory` claim (`vocab.REGULATORY_PREDICATES`) a regulator's document counts as
+    peer-reviewed."""
+    def backed(evidence: certainty.Item | certainty.Unit) -> bool:
+        return evidence.authoritative if regulatory else evidence.peer_reviewed
+
     supports = [i for i in items if i.stance == "supports"]
     disputes = [i for i in items if i.stance == "disputes"]
-    peer_support = certainty.peer_supported(supports)
+    peer_support = any(backed(i) for i in supports)
     if status in vocab.NEEDS_PEER_SUPPORT and not peer_support:
         return "KB035/peer", ""
     if status in vocab.NEEDS_AUTHORITY_DISPUTE and not any(i.authoritative for i in disputes):
@@ -290,7 +297,7 @@ def status_problem(status: str, items: tuple[certainty.Item, ...],
         return "KB035/none", ""
     if status not in vocab.WITHDRAWN_STATUSES and assessment.void_only:
         return "KB048", ""
-    peer_units = [u for u in assessment.side("supports") if u.peer_reviewed]
+    peer_units = [u for u in assessment.side("supports") if backed(u)]
     if status in vocab.NEEDS_PEER_SUPPORT and not any(u.direct for u in peer_units):
         return "KB042", assessment.system
     if status == "established" and len(peer_units) < 2:
@@ -299,7 +306,7 @@ def status_problem(status: str, items: tuple[certainty.Item, ...],
         return "KB044", (f"{certainty.LEVELS[assessment.support]}, dispute "
                          f"{certainty.LEVELS[assessment.dispute]}")
     if status == "contested" and not all(
-            any(u.peer_reviewed and u.direct for u in assessment.side(side))
+            any(backed(u) and u.direct for u in assessment.side(side))
             for side in ("supports", "disputes")):
         return "KB045", assessment.system
     return None
@@ -311,7 +318,7 @@ _ITEM = """e.stance || '|' || coalesce(e.design, '') || '|' || i.design || '|'
     || coalesce(e.species, i.species, '') || '|' || coalesce(i.standing, '') || '|' || i.type"""
 
 
-def _judge(status: str, system: str, described: str, units: str | None
+def _judge(status: str, system: str, described: str, units: str | None, regulatory: int
            ) -> tuple[str, str] | None:
     """`status_problem` of a claim whose evidence `_statuses` describes in one string (items
     joined by `;`), with the items' units (`;`-joined) when two of them share one. Only what
@@ -325,7 +332,8 @@ def _judge(status: str, system: str, described: str, units: str | None
                                     source_design, species.split(",") if species else None,
                                     standing or None, None))
     found = tuple(items)
-    return status_problem(status, found, certainty.assess_system(system, found))
+    return status_problem(status, found, certainty.assess_system(system, found),
+                          regulatory=bool(regulatory))
 
 
 def _statuses(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Finding]:
@@ -338,16 +346,20 @@ def _statuses(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Fi
     hundred descriptions for 16,000 claims), which keeps the rule in Python, in
     `ketakb.certainty`, at the cost of a lookup."""
     findings = []
-    judged: dict[tuple[str, str, str, str | None], tuple[str, str] | None] = {}
-    for path, claim_pos, status, system, described, units in db.execute(f"""
+    judged: dict[tuple[str, str, str, str | None, int], tuple[str, str] | None] = {}
+    regulatory = sorted(vocab.REGULATORY_PREDICATES)
+    for path, claim_pos, status, system, described, units, by_regulator in db.execute(f"""
             SELECT e.path, e.claim_pos, e.status, e.system, group_concat({_ITEM}, ';'),
                    CASE WHEN count(DISTINCT coalesce(i.study, e.source)) < count(*)
-                        THEN group_concat(coalesce(i.study, e.source), ';') END
+                        THEN group_concat(coalesce(i.study, e.source), ';') END,
+                   EXISTS (SELECT 1 FROM claims c WHERE c.path = e.path
+                           AND c.pos = e.claim_pos
+                           AND c.predicate IN ({placeholders(regulatory)}))
             FROM evidence e LEFT JOIN ids i ON i.id = e.source
             WHERE {scope('e.path')}
             GROUP BY e.path, e.claim_pos
-            HAVING min(i.kind IS 'source' AND i.design IS NOT NULL)"""):
-        key = (status, system, described, units)
+            HAVING min(i.kind IS 'source' AND i.design IS NOT NULL)""", regulatory):
+        key = (status, system, described, units, by_regulator)
         if key not in judged:
             judged[key] = _judge(*key)
         problem = judged[key]
