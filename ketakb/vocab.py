@@ -216,6 +216,9 @@ REGULATORY_ACTIONS: dict[str, str] = {
     "restricted-distribution": "supply restricted to certified settings (e.g. an FDA REMS)",
     "scheduled": "placed under drug control (give the schedule)",
     "rescheduled": "moved to another schedule (give the new one)",
+    "scheduling-declined": "a review for drug control ended in a recommendation or decision "
+                           "not to control it (e.g. the WHO's Expert Committee on Drug "
+                           "Dependence)",
     "rejected": "an application or indication was refused",
     "withdrawn": "an authorisation or indication was withdrawn",
 }
