@@ -189,7 +189,7 @@ def figure_text(figure: Figure) -> str:
 def figures_table(rows: list[FigureHit], out: IO[str]) -> None:
     """One line a figure, GtoPdb-style: what the claim links, the measure, the value as
     reported, normalised (nM for binding) and as a p-value, the route, what it was measured
-    in, the source."""
+    in, the comparator (an incidence means little without the placebo's), the source."""
     if not rows:
         return
     writer = Writer(out)
@@ -202,9 +202,10 @@ def figures_table(rows: list[FigureHit], out: IO[str]) -> None:
             " ".join(t for t in (value_text(figure), figure.get("unit")) if t),
             f"{value_text(normalised, digits=3)} {normalised['unit']}" if normalised else "",
             f"{p_scale['measure']} {value_text(p_scale)}" if p_scale else "",
-            figure.get("route") or "", measured_in(figure), (figure["source"], "cyan")])
-    writer.table(["claim", "measure", "reported", "normalised", "p", "route", "in", "source"],
-                 table)
+            figure.get("route") or "", measured_in(figure), figure.get("comparator") or "",
+            (figure["source"], "cyan")])
+    writer.table(["claim", "measure", "reported", "normalised", "p", "route", "in", "vs",
+                  "source"], table)
 
 
 def evidence_text(claim: Claim) -> str:
