@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # shapes imports this module; the types only
@@ -299,8 +300,11 @@ def potency(figure: Mapping[str, Any]) -> float | None:
 def value_text(figure: Mapping[str, Any], digits: int = 6) -> str:
     """The value as written, to `digits` significant digits: `≈70`, `<10`, `10–12`,
     `0.48 (95% CI 0.2–0.7)`; a normalised or p-scale quantity reads the same."""
-    def number(key: str) -> str:
-        return f"{float(f'{figure[key]:.{digits}g}'):g}"
+    def number(key: str) -> str:  # positional ("1140000", not "1.14e+06") unless huge or tiny
+        rounded = Decimal(f"{figure[key]:.{digits}g}").normalize()
+        if rounded and not Decimal("1e-6") <= abs(rounded) < Decimal("1e9"):
+            return f"{float(rounded):g}"
+        return f"{rounded:f}"
 
     def span(low: str, high: str) -> str:  # "-11.2 to -4.6", not "-11.2–-4.6"
         dash = " to " if figure[low] < 0 or figure[high] < 0 else "–"

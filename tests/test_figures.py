@@ -94,6 +94,14 @@ def test_every_measure_and_unit_is_documented_in_contributing() -> None:
     assert units.measures_table() in text
 
 
+def test_value_text_is_positional_but_for_huge_and_tiny_numbers() -> None:
+    """A µM value in nM reads 1140000, not 1.14e+06; 10^11 neurons stay 1e+11."""
+    assert [units.value_text({"value": v}) for v in (1140000.0, 119.00000000000001, 1e11,
+                                                     2e-7, 0.0)] == [
+        "1140000", "119", "1e+11", "2e-07", "0"]
+    assert units.value_text({"value": 12050.0}, digits=4) == "12050"
+
+
 def test_value_text_reads_as_reported() -> None:
     assert units.value_text({"value": 70.0, "qualifier": "≈"}) == "≈70"
     assert units.value_text({"lower": 10.0, "upper": 12.0}) == "10–12"

@@ -200,7 +200,7 @@ def figures_table(rows: list[FigureHit], out: IO[str]) -> None:
         table.append([
             f"{row['subject']} → {row['object']}", (figure["measure"], "bold"),
             " ".join(t for t in (value_text(figure), figure.get("unit")) if t),
-            f"{value_text(normalised, digits=3)} {normalised['unit']}" if normalised else "",
+            f"{value_text(normalised, digits=4)} {normalised['unit']}" if normalised else "",
             f"{p_scale['measure']} {value_text(p_scale)}" if p_scale else "",
             figure.get("route") or "", measured_in(figure), figure.get("comparator") or "",
             (figure["source"], "cyan")])
