@@ -139,6 +139,9 @@ class Figure(Strict):
     population: Text | None = Field(None, description="who was measured; required for "
                                     "clinical measures")
     comparator: Text | None = Field(None, description="the comparator arm, e.g. placebo")
+    comparator_value: FiniteFloat | None = Field(
+        None, description="the same measure in the comparator arm, in the same unit (the "
+        "placebo rate beside a drug's incidence)")
     route: Route | None = Field(None, description="how the dose was given, for doses and "
                                 "pharmacokinetics")
     assay: Text | None = Field(None, description="how it was measured, e.g. [3H]MK-801 binding")
@@ -174,6 +177,8 @@ class Figure(Strict):
             raise ValueError("a confidence interval needs the value it is around")
         if self.qualifier is not None and self.value is None:
             raise ValueError("a qualifier needs a value")
+        if self.comparator_value is not None and self.comparator is None:
+            raise ValueError("a comparator_value needs the comparator it was measured in")
         for low, high in ((self.lower, self.value), (self.value, self.upper),
                           (self.lower, self.upper), (self.ci_lower, self.value),
                           (self.value, self.ci_upper)):

@@ -81,6 +81,7 @@ class Figure(_FigureKeys, FigureExtras, total=False):
     unit: str | None
     population: str | None
     comparator: str | None
+    comparator_value: float | None
     route: str | None
     assay: str | None
     species: str | None

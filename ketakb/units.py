@@ -321,6 +321,15 @@ def value_text(figure: Mapping[str, Any], digits: int = 6) -> str:
     return text
 
 
+def compared_with(figure: Mapping[str, Any]) -> str:
+    """The comparator arm, with its own value when the figure gives it: `placebo: 3 %`."""
+    comparator = figure.get("comparator") or ""
+    if comparator and figure.get("comparator_value") is not None:
+        amount = value_text({"value": figure["comparator_value"]})
+        return f"{comparator}: {' '.join(t for t in (amount, figure.get('unit')) if t)}"
+    return str(comparator)
+
+
 def measured_in(figure: Mapping[str, Any]) -> str:
     """Who or what a figure was measured in: the population, else species and assay."""
     return str(figure.get("population") or ", ".join(

@@ -134,7 +134,7 @@ def test_figures_filters_by_target_and_exits_1_when_nothing_matches(typed_kb: Pa
     rows = json.loads(runner.invoke(app, ["figures", "--target", "major-depressive-disorder",
                                           "--measure", "clinical", *kb, "-f", "json"]).stdout)
     assert {r["figure"]["measure"] for r in rows} == {"change_from_baseline", "mean_difference",
-                                                      "odds_ratio", "duration"}
+                                                      "odds_ratio", "duration", "incidence"}
 
 
 def test_figures_filters_by_route_and_the_table_shows_it(typed_kb: Path) -> None:
@@ -148,6 +148,15 @@ def test_figures_filters_by_route_and_the_table_shows_it(typed_kb: Path) -> None
     unknown = runner.invoke(app, ["figures", "--route", "nasal", *kb])
     assert unknown.exit_code == 2
     assert "did you mean 'intranasal'" in unknown.output
+
+
+def test_an_incidence_shows_the_comparator_arm_beside_it(typed_kb: Path) -> None:
+    kb = ["--kb", str(typed_kb)]
+    table = runner.invoke(app, ["figures", "--measure", "incidence", *kb]).stdout
+    assert re.search(r"incidence\s+41 %.*major depression\s+placebo: 9 %\s+berman-2000",
+                     table), table
+    shown = runner.invoke(app, ["show", "ketamine-treats-depression", *kb]).stdout
+    assert "incidence 41 % (major depression; vs placebo: 9 %; berman-2000)" in shown
 
 
 def test_figures_unknown_measure_is_a_usage_error(typed_kb: Path) -> None:

@@ -33,7 +33,7 @@ from ketakb.shapes import (
     display_name,
 )
 from ketakb.terminal import UNSAFE, fit_json, is_terminal, json_text, safe_text, shows_as_is
-from ketakb.units import measured_in, value_text
+from ketakb.units import compared_with, measured_in, value_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -181,7 +181,7 @@ def figure_text(figure: Figure) -> str:
     shows it."""
     amount = " ".join(t for t in (value_text(figure), figure.get("unit")) if t)
     about = [figure.get("route"), measured_in(figure),
-             figure.get("comparator") and f"vs {figure['comparator']}",
+             figure.get("comparator") and f"vs {compared_with(figure)}",
              figure.get("n") and f"n={figure['n']}", figure["source"]]
     return f"{figure['measure']} {amount} ({'; '.join(t for t in about if t)})"
 
@@ -202,7 +202,7 @@ def figures_table(rows: list[FigureHit], out: IO[str]) -> None:
             " ".join(t for t in (value_text(figure), figure.get("unit")) if t),
             f"{value_text(normalised, digits=4)} {normalised['unit']}" if normalised else "",
             f"{p_scale['measure']} {value_text(p_scale)}" if p_scale else "",
-            figure.get("route") or "", measured_in(figure), figure.get("comparator") or "",
+            figure.get("route") or "", measured_in(figure), compared_with(figure),
             (figure["source"], "cyan")])
     writer.table(["claim", "measure", "reported", "normalised", "p", "route", "in", "vs",
                   "source"], table)

@@ -36,7 +36,7 @@ from ketakb.site.markup import (
     raw_join,
     xref_url,
 )
-from ketakb.units import measured_in, value_text
+from ketakb.units import compared_with, measured_in, value_text
 
 #: The agent whose mechanism chains the mechanism pages draw.
 AGENT = "ketamine"
@@ -376,7 +376,7 @@ class _Builder:
                  "Timepoint", "Definition", "Source"],
                 [[_words(f["measure"]), value_text(f), f.get("unit") or "",
                   f.get("route") or "", measured_in(f),
-                  f.get("comparator") or "", "" if f.get("n") is None else str(f["n"]),
+                  compared_with(f), "" if f.get("n") is None else str(f["n"]),
                   f.get("timepoint") or "",
                   f.get("definition") or "", self.link(root, f["source"])]
                  for f in claim["figures"]])]
