@@ -75,6 +75,8 @@ _RULE_LIST = (
     Rule("KB050", "uncited-source", WARNING, "no claim or regulatory action cites this source"),
     Rule("KB051", "orphan-record", WARNING, "no claim involves this record"),
     Rule("KB052", "cites-void-source", WARNING, "evidence cites a retracted or withdrawn source"),
+    Rule("KB053", "duplicate-source", ERROR,
+         "two sources share a DOI, PMID or PMCID: one document recorded twice"),
     Rule("KB060", "unit-mismatch", ERROR,
          "a figure's unit is not one its measure allows (see ketakb/units.py)"),
     Rule("KB099", "internal-error", ERROR, "an unexpected error while checking a file"),

@@ -196,6 +196,9 @@ SOURCE_TYPES: dict[str, str] = {
     "web-page": "a web page or blog post",
 }
 PEER_REVIEWED_TYPES = frozenset({"journal-article", "review", "clinical-trial"})
+#: The fields of a source that name one document, whichever record gives them: two sources
+#: with the same value of one are the same document recorded twice (KB053).
+DOCUMENT_IDENTIFIERS = ("doi", "pmid", "pmcid")
 AUTHORITATIVE_TYPES = PEER_REVIEWED_TYPES | {"regulatory-notice"}
 
 

@@ -207,6 +207,25 @@ def test_a_new_source_resolves_a_figure_elsewhere(clean: tuple[Path, Path]) -> N
     assert "KB032" not in _agree(root, archives)
 
 
+def test_a_copied_identifier_names_the_first_source_and_clears_when_changed(
+        clean: tuple[Path, Path]) -> None:
+    """KB053 of an unchanged source depends on other sources' identifiers: giving a later
+    source an earlier one's DOI marks the later; taking it from the earlier clears both."""
+    root, archives = clean
+    with_doi = [p for p in sorted((root / "sources").glob("*.yaml")) if _record(p).get("doi")]
+    first, later = with_doi[0], with_doi[-1]
+    copied = _record(later)
+    copied["doi"] = str(_record(first)["doi"]).upper()  # a DOI compares without case
+    _write(later, copied)
+    assert "KB053" in _agree(root, archives)
+    assert [f.file for f in validate_kb(root, sources_dir=archives).findings
+            if f.code == "KB053"] == [str(later)]
+    moved = _record(first)
+    moved["doi"] = "10.9999/moved"
+    _write(first, moved)
+    assert "KB053" not in _agree(root, archives)
+
+
 def test_a_misplaced_claim_repeats_one_elsewhere(clean: tuple[Path, Path]) -> None:
     """KB036 of an unchanged file depends on the claims on the same subject and object in
     other files, even those filed in a record that is neither (KB034): the earliest one is

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ketakb import vocab
 from ketakb.certainty import claim_system
 from ketakb.findings import Finding
 from ketakb.pipeline.quotes import normalise
@@ -28,6 +29,7 @@ from ketakb.pipeline.store import (
     ClaimRow,
     EvidenceRow,
     FigureRow,
+    IdentifierRow,
     NameRow,
     RecordRow,
     RecordRows,
@@ -169,7 +171,11 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
          (quote := action.get("quote")) and normalise(quote),
          json.dumps(regulatory_json(action, ident), ensure_ascii=False) if queried else None)
         for i, action in enumerate(record.get("regulatory", ()))]
-    return RecordRows(row, names, claims, evidence_rows, figures, search, regulatory)
+    identifiers: list[IdentifierRow] = [(f"{scheme}:{value.casefold()}", ident, key)
+                   for scheme in vocab.DOCUMENT_IDENTIFIERS if (value := record.get(scheme))
+                   ] if source else []
+    return RecordRows(row, names, claims, evidence_rows, figures, search, regulatory,
+                      identifiers)
 
 
 def _check_job(settings: Settings, job: Job) -> Outcome:

@@ -101,7 +101,8 @@ def check_all(indexed: Indexed, cross: CrossScope,
                 (path, ident, archive, file)
                 for (path, ident, archive), file in zip(archived, files, strict=True)], texts)
 
-        checks: list[_Check] = [_statuses, _duplicates_and_opposites, _unique_ids, _claims,
+        checks: list[_Check] = [_statuses, _duplicates_and_opposites, _unique_ids,
+                                _one_document_once, _claims,
                                 _sources, _regulatory, _successors, quotes]
         if not broken:
             checks.append(_unused)
@@ -162,6 +163,28 @@ def _unique_ids(db: sqlite3.Connection, display: Display, scope: Scope) -> list[
                      f"id '{ident}' is already used in {display(first)}",
                      "ids are unique across the whole KB, claim ids included")
             for ident, path, pos, first in rows]
+
+
+def _one_document_once(db: sqlite3.Connection, display: Display, scope: Scope
+                       ) -> list[Finding]:
+    """KB053: two sources with one DOI, PMID or PMCID are one document recorded twice, and
+    the certainty rule would count it as two independent lines of evidence. Reported on each
+    source after the first (by path), naming the first."""
+    rows = db.execute(f"""
+        SELECT key, id, path, first, first_path FROM (
+            SELECT key, id, path, first_value(id) OVER w AS first,
+                   first_value(path) OVER w AS first_path, row_number() OVER w AS n
+            FROM identifiers
+            WHERE key IN (SELECT key FROM identifiers GROUP BY key HAVING count(*) > 1)
+            WINDOW w AS (PARTITION BY key ORDER BY path))
+        WHERE n > 1 AND {scope('path')}""")
+    return [_finding(display(path), (key.partition(":")[0],), "KB053",
+                     f"{key.partition(':')[0]} '{key.partition(':')[2]}' is also the "
+                     f"{key.partition(':')[0]} of '{first}' ({display(first_path)})",
+                     f"cite '{first}' instead and delete this source, or correct the "
+                     "identifier; reports of one study with their own identifiers share a "
+                     "`study` instead")
+            for key, ident, path, first, first_path in rows]
 
 
 def _reference(file: str, loc: Loc, ref: str, kind: str | None, allowed: tuple[str, ...],

@@ -33,6 +33,7 @@ def _note_rows(store: Store, where: str, params: tuple[str, ...]) -> None:
     db.execute(f"""INSERT INTO dirty_ids
         SELECT id, 0 FROM records WHERE path {where} UNION ALL
         SELECT id, 0 FROM claims WHERE path {where} UNION ALL
+        SELECT key, 0 FROM identifiers WHERE path {where} UNION ALL
         SELECT subject, 1 FROM claims WHERE path {where} UNION ALL
         SELECT object, 1 FROM claims WHERE path {where} UNION ALL
         SELECT source, 1 FROM evidence WHERE path {where} UNION ALL
@@ -43,7 +44,7 @@ def _note_rows(store: Store, where: str, params: tuple[str, ...]) -> None:
                   AND standing_by IS NOT NULL
         UNION ALL SELECT successor, 1 FROM claims WHERE path {where} AND successor IS NOT NULL
         UNION ALL SELECT supersedes, 1 FROM claims WHERE path {where}
-                  AND supersedes IS NOT NULL""", params * 11)
+                  AND supersedes IS NOT NULL""", params * 12)
     db.execute(f"INSERT INTO dirty_pairs SELECT subject, object FROM claims WHERE path {where}",
                params)
 
@@ -107,8 +108,9 @@ class CrossScope:
 
         A finding of a file depends on the file's own rows and on the rows elsewhere that
         define the ids it names, cite its records' ids, or state a claim on the same subject
-        and object; so the scope holds the changed files, the files naming an id a changed
-        file defined (as a claim's subject, object, evidence or figure source, successor or
+        and object; so the scope holds the changed files, the sources sharing a DOI, PMID or
+        PMCID with a changed file's old or new rows, the files naming an id a changed file
+        defined (as a claim's subject, object, evidence or figure source, successor or
         superseded claim, or a source's superseding source: a changed design or standing
         re-checks every claim citing the source), the records and claims a changed file
         referred to, and the claims on a pair a changed file's claims were on.
@@ -136,6 +138,7 @@ class CrossScope:
                 UNION SELECT path FROM records WHERE id IN defined
                 UNION SELECT path FROM records WHERE id IN referenced
                 UNION SELECT path FROM claims WHERE id IN defined
+                UNION SELECT path FROM identifiers WHERE key IN defined
                 UNION SELECT path FROM claims WHERE subject IN defined
                 UNION SELECT path FROM claims WHERE object IN defined
                 UNION SELECT path FROM evidence WHERE source IN defined

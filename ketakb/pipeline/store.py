@@ -44,7 +44,7 @@ from ketakb import __version__
 from ketakb.files import printable_path
 from ketakb.findings import Finding
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 CACHE_ENV = "KETAKB_CACHE_DIR"
 #: Above this many files a query trusts the folders' signature (files added, removed or
 #: renamed) instead of stat-ing every file; `ketakb validate` always checks every file.
@@ -122,6 +122,11 @@ CREATE TABLE regulatory (
 ) WITHOUT ROWID;
 CREATE INDEX regulatory_source ON regulatory (source);
 CREATE INDEX regulatory_indication ON regulatory (indication);
+-- a source's identifiers (DOI, PMID, PMCID) as `scheme:value` keys, case-folded: two sources
+-- with one key are one document recorded twice (KB053)
+CREATE TABLE identifiers (key TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL);
+CREATE INDEX identifiers_key ON identifiers (key);
+CREATE INDEX identifiers_path ON identifiers (path);
 -- the normalised text of each archived source snapshot, by the file's change key
 CREATE TABLE archives (
     file TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -164,7 +169,7 @@ LOCK_WAIT = 2.0
 #: throwaway index that only validates goes without them (0.4 s less at 100,000 records).
 QUERY_INDEXES = frozenset({"files_stat", "records_kind", "records_path", "names_key",
                            "names_path", "claims_host", "claims_path", "evidence_claim"})
-_BY_PATH = ("records", "names", "claims", "evidence", "figures", "regulatory")
+_BY_PATH = ("records", "names", "claims", "evidence", "figures", "regulatory", "identifiers")
 _BY_ROWID = ("search", "search_rows")
 #: Full-text rows of the file with rowid r get rowids r << 20 ... (r + 1) << 20 - 1, so a
 #: changed file's rows are deleted by range (the table cannot index its path column).
@@ -194,6 +199,8 @@ FigureRow = tuple[str, int, int, str, str, "float | None"]
 #: indication, normalised quote, json (when queried).
 RegulatoryRow = tuple[str, int, str, str, str, str, str, str, "str | None", "str | None",
                       "str | None"]
+#: `identifiers`: `scheme:value` key, source id, path.
+IdentifierRow = tuple[str, str, str]
 #: A full-text row: text, id, kind, field (`search` and `search_rows`; the rowid is the
 #: store's to give).
 SearchRow = tuple[str, str, str, str]
@@ -216,6 +223,7 @@ class RecordRows(NamedTuple):
     figures: list[FigureRow]
     search: list[SearchRow]
     regulatory: list[RegulatoryRow]
+    identifiers: list[IdentifierRow]
 
 
 class Batch:
@@ -230,6 +238,7 @@ class Batch:
         self.evidence: list[EvidenceRow] = []
         self.figures: list[FigureRow] = []
         self.regulatory: list[RegulatoryRow] = []
+        self.identifiers: list[IdentifierRow] = []
         self.search: list[tuple[int, str]] = []
         self.search_rows: list[tuple[int, str, str, str]] = []
 
@@ -600,6 +609,7 @@ class Store:
             batch.evidence += rows.evidence
             batch.figures += rows.figures
             batch.regulatory += rows.regulatory
+            batch.identifiers += rows.identifiers
             for n, (text, ident, kind_of_row, field) in enumerate(rows.search, base):
                 batch.search.append((n, text))
                 batch.search_rows.append((n, ident, kind_of_row, field))
@@ -619,6 +629,7 @@ class Store:
         db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)", batch.figures)
         db.executemany("INSERT INTO regulatory VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        batch.regulatory)
+        db.executemany("INSERT INTO identifiers VALUES (?, ?, ?)", batch.identifiers)
         db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)", batch.search)
         db.executemany("INSERT INTO search_rows VALUES (?, ?, ?, ?)", batch.search_rows)
 
