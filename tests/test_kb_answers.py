@@ -10,6 +10,7 @@ through `open_kb` and the query methods, never by reading the YAML.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from ketakb import bundled_kb, open_kb, units
 from ketakb.query.queries import KnowledgeBase
 from ketakb.shapes import Claim, FigureHit
 
+README = Path(__file__).resolve().parents[1] / "README.md"
 #: What counts as a trial or a pooled analysis of trials, by a source's design.
 RANDOMISED = frozenset({"randomised-controlled-trial"})
 POOLED = frozenset({"meta-analysis", "systematic-review"})
@@ -268,3 +270,16 @@ def test_mechanism_chains_to_the_antidepressant_effect_raise_it(kb: KnowledgeBas
         [step["id"] for step in path] for path, chain in zip(explained["paths"],
                                                              explained["chains"], strict=True)
         if chain["net"] == "lowers"]
+
+
+# -- the README tour -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "ketakb figures ketamine --measure binding",  # the target table
+    "ketakb figures ketamine --measure bioavailability",  # kinetics by route
+    "ketakb figures esketamine --measure incidence --target dissociative-effect",  # safety
+    "ketakb timeline"])
+def test_the_readme_tour_shows_the_answers_from_the_real_kb(command: str) -> None:
+    """The tour shows these from the bundled KB; tests/test_readme.py holds each block's
+    output to what the command prints today."""
+    assert f"\n$ {command}\n" in README.read_text(encoding="utf-8")
