@@ -171,8 +171,8 @@ def _one_document_once(db: sqlite3.Connection, display: Display, scope: Scope
     the certainty rule would count it as two independent lines of evidence. Reported on each
     source after the first (by path), naming the first."""
     rows = db.execute(f"""
-        SELECT key, id, path, first, first_path FROM (
-            SELECT key, id, path, first_value(id) OVER w AS first,
+        SELECT key, path, first, first_path FROM (
+            SELECT key, path, first_value(id) OVER w AS first,
                    first_value(path) OVER w AS first_path, row_number() OVER w AS n
             FROM identifiers
             WHERE key IN (SELECT key FROM identifiers GROUP BY key HAVING count(*) > 1)
@@ -184,7 +184,7 @@ def _one_document_once(db: sqlite3.Connection, display: Display, scope: Scope
                      f"cite '{first}' instead and delete this source, or correct the "
                      "identifier; reports of one study with their own identifiers share a "
                      "`study` instead")
-            for key, ident, path, first, first_path in rows]
+            for key, path, first, first_path in rows]
 
 
 def _reference(file: str, loc: Loc, ref: str, kind: str | None, allowed: tuple[str, ...],
