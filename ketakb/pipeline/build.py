@@ -157,8 +157,8 @@ def record_rows(key: str, kind: str, record: dict[str, Any], queried: bool) -> R
             search.append((claim["statement"], claim_id, "claim", "statement"))
         for j, evidence in enumerate(claim["evidence"]):
             quote = evidence.get("quote")
-            evidence_rows.append((key, i, j, claim_id, claim["status"], system,
-                                  evidence["source"],
+            evidence_rows.append((key, i, j, claim_id, claim["status"], claim["predicate"],
+                                  system, evidence["source"],
                                   evidence["stance"], quote and normalise(quote),
                                   evidence.get("design"), _joined(evidence.get("species"))))
             if quote and queried:

@@ -375,9 +375,7 @@ def _statuses(db: sqlite3.Connection, display: Display, scope: Scope) -> list[Fi
             SELECT e.path, e.claim_pos, e.status, e.system, group_concat({_ITEM}, ';'),
                    CASE WHEN count(DISTINCT coalesce(i.study, e.source)) < count(*)
                         THEN group_concat(coalesce(i.study, e.source), ';') END,
-                   EXISTS (SELECT 1 FROM claims c WHERE c.path = e.path
-                           AND c.pos = e.claim_pos
-                           AND c.predicate IN ({placeholders(regulatory)}))
+                   max(e.predicate IN ({placeholders(regulatory)}))
             FROM evidence e LEFT JOIN ids i ON i.id = e.source
             WHERE {scope('e.path')}
             GROUP BY e.path, e.claim_pos

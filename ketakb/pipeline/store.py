@@ -93,12 +93,13 @@ CREATE INDEX claims_object ON claims (object);
 CREATE INDEX claims_host ON claims (host);
 CREATE INDEX claims_path ON claims (path);
 -- clustered by claim (no rowid), so checks that look at all of a claim's evidence read it
--- in one sequential pass; the claim's status and system (human, animal or in-vitro, as
--- `ketakb.certainty` reads its context) are repeated here for the same reason; `design` and
--- `species` (comma-joined) narrow the source's for this item
+-- in one sequential pass; the claim's status, predicate and system (human, animal or
+-- in-vitro, as `ketakb.certainty` reads its context) are repeated here for the same reason;
+-- `design` and `species` (comma-joined) narrow the source's for this item
 CREATE TABLE evidence (
     path TEXT NOT NULL, claim_pos INTEGER NOT NULL, pos INTEGER NOT NULL, claim TEXT NOT NULL,
-    status TEXT NOT NULL, system TEXT NOT NULL, source TEXT NOT NULL, stance TEXT NOT NULL,
+    status TEXT NOT NULL, predicate TEXT NOT NULL, system TEXT NOT NULL, source TEXT NOT NULL,
+    stance TEXT NOT NULL,
     quote_normalised TEXT, design TEXT, species TEXT,
     PRIMARY KEY (path, claim_pos, pos)
 ) WITHOUT ROWID;
@@ -189,9 +190,9 @@ NameRow = tuple[str, str, str]
 #: number of searches, successor, supersedes.
 ClaimRow = tuple[str, str, str, str, str, str, str, str, int, "str | None", int, "str | None",
                  "str | None"]
-#: `evidence`: path, claim position, position, claim id, claim status, claim system, source,
-#: stance, normalised quote, design, species (comma-joined).
-EvidenceRow = tuple[str, int, int, str, str, str, str, str, "str | None", "str | None",
+#: `evidence`: path, claim position, position, claim id, claim status, claim predicate, claim
+#: system, source, stance, normalised quote, design, species (comma-joined).
+EvidenceRow = tuple[str, int, int, str, str, str, str, str, str, "str | None", "str | None",
                     "str | None"]
 #: `figures`: path, claim position, position, source, measure, potency (`units.potency`).
 FigureRow = tuple[str, int, int, str, str, "float | None"]
@@ -624,7 +625,7 @@ class Store:
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", batch.names)
         db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        batch.claims)
-        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        batch.evidence)
         db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)", batch.figures)
         db.executemany("INSERT INTO regulatory VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
