@@ -178,13 +178,15 @@ def _one_document_once(db: sqlite3.Connection, display: Display, scope: Scope
             WHERE key IN (SELECT key FROM identifiers GROUP BY key HAVING count(*) > 1)
             WINDOW w AS (PARTITION BY key ORDER BY path))
         WHERE n > 1 AND {scope('path')}""")
-    return [_finding(display(path), (key.partition(":")[0],), "KB053",
-                     f"{key.partition(':')[0]} '{key.partition(':')[2]}' is also the "
-                     f"{key.partition(':')[0]} of '{first}' ({display(first_path)})",
-                     f"cite '{first}' instead and delete this source, or correct the "
-                     "identifier; reports of one study with their own identifiers share a "
-                     "`study` instead")
-            for key, path, first, first_path in rows]
+    findings = []
+    for key, path, first, first_path in rows:
+        scheme, _, value = key.partition(":")
+        findings.append(_finding(
+            display(path), (scheme,), "KB053",
+            f"{scheme} '{value}' is also the {scheme} of '{first}' ({display(first_path)})",
+            f"cite '{first}' instead and delete this source, or correct the identifier; "
+            "reports of one study with their own identifiers share a `study` instead"))
+    return findings
 
 
 def _reference(file: str, loc: Loc, ref: str, kind: str | None, allowed: tuple[str, ...],
